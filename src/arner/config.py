@@ -1,0 +1,204 @@
+"""Typed experiment configs: one YAML file per experiment, ``key=value`` overrides.
+
+A config file maps onto nested dataclasses. Loading checks every key and value
+and raises one :class:`ConfigError` that lists every problem at once: unknown
+keys (with a suggestion), wrong types and impossible values.
+
+>>> cfg = load_config(None, ["data.seed=7", "data.variants_per_sentence=3"])
+>>> cfg.data.seed, cfg.data.variants_per_sentence
+(7, 3)
+>>> load_config(None, ["data.sed=7", "data.seed=x"])
+Traceback (most recent call last):
+...
+arner.config.ConfigError: <overrides>: 2 problem(s):
+  - data.sed: unknown key (did you mean 'seed'?)
+  - data.seed: expected int, got 'x'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+NUMBER_STYLES = ("digits", "arabic_indic", "words")
+
+
+class ConfigError(ValueError):
+    """A config file or override is invalid; the message lists every problem."""
+
+
+@dataclass
+class DataConfig:
+    """How the seeded dataset is built from the seed gold."""
+
+    seed_gold: str = "data/seed/article.spans.jsonl"
+    gazetteers: str = "data/gazetteers"
+    eval_set: str = "data/eval/conflict_news.spans.jsonl"
+    output_dir: str = "runs/data/quickstart"
+    seed: int = 13
+    variants_per_sentence: int = 40
+    keep_original: bool = True
+    dev_sentences: int = 2
+    test_sentences: int = 2
+    number_styles: list[str] = field(default_factory=lambda: list(NUMBER_STYLES))
+    substitute_militia: float = 0.9
+    substitute_place: float = 0.9
+    rewrite_casualty: float = 0.9
+
+    def problems(self) -> list[str]:
+        out = []
+        for name in ("variants_per_sentence", "dev_sentences", "test_sentences"):
+            if getattr(self, name) < 0:
+                out.append(f"data.{name}: must be >= 0, got {getattr(self, name)}")
+        for name in ("substitute_militia", "substitute_place", "rewrite_casualty"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                out.append(f"data.{name}: a probability in [0, 1], got {getattr(self, name)}")
+        unknown = [s for s in self.number_styles if s not in NUMBER_STYLES]
+        if unknown or not self.number_styles:
+            out.append(f"data.number_styles: choose from {list(NUMBER_STYLES)}, got {self.number_styles}")
+        if not self.keep_original and self.variants_per_sentence == 0:
+            out.append("data: keep_original=false with variants_per_sentence=0 leaves no examples")
+        return out
+
+
+@dataclass
+class Config:
+    """A whole experiment. Sections are added as the kit grows."""
+
+    name: str = "experiment"
+    data: DataConfig = field(default_factory=DataConfig)
+
+    def problems(self) -> list[str]:
+        return self.data.problems()
+
+
+def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Load ``path`` (YAML; ``None`` for the defaults) and apply ``key=value`` overrides."""
+    raw: dict[str, Any] = {}
+    source = str(path) if path is not None else "<overrides>"
+    if path is not None:
+        raw = _read_yaml(Path(path))
+    problems: list[str] = []
+    for item in overrides:
+        _apply_override(raw, item, problems)
+    config = _build(Config, raw, "", problems)
+    if not problems:
+        problems.extend(config.problems())
+    if problems:
+        listing = "\n".join(f"  - {p}" for p in problems)
+        raise ConfigError(f"{source}: {len(problems)} problem(s):\n{listing}")
+    return config
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(loaded).__name__}")
+    return loaded
+
+
+def _apply_override(raw: dict[str, Any], item: str, problems: list[str]) -> None:
+    key, sep, text = item.partition("=")
+    if not sep or not key.strip():
+        problems.append(f"override {item!r}: expected key=value")
+        return
+    *parents, leaf = key.strip().split(".")
+    node = raw
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            problems.append(f"override {item!r}: {part!r} is not a section")
+            return
+        node = child
+    node[leaf] = yaml.safe_load(text) if text.strip() else ""
+
+
+def _build(cls: type, raw: Any, prefix: str, problems: list[str]) -> Any:
+    """Instantiate dataclass ``cls`` from ``raw``, appending problems instead of raising."""
+    if not isinstance(raw, dict):
+        problems.append(f"{prefix.rstrip('.') or '<top>'}: expected a mapping, got {raw!r}")
+        return cls()
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{prefix}{key}: unknown key{hint}")
+            continue
+        values[key] = _convert(hints[key], value, f"{prefix}{key}", problems)
+    return cls(**{k: v for k, v in values.items() if v is not _INVALID})
+
+
+_INVALID = object()
+
+
+def _convert(hint: Any, value: Any, where: str, problems: list[str]) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, where + ".", problems)
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        hint = next(a for a in options if a is not type(None))
+        origin = typing.get_origin(hint)
+    if origin is list:
+        return _convert_list(typing.get_args(hint)[0], value, where, problems)
+    if origin is dict:
+        return _convert_dict(typing.get_args(hint), value, where, problems)
+    return _convert_scalar(hint, value, where, problems)
+
+
+def _convert_list(item: Any, value: Any, where: str, problems: list[str]) -> Any:
+    if not isinstance(value, list):
+        problems.append(f"{where}: expected a list, got {value!r}")
+        return _INVALID
+    return [_convert(item, v, f"{where}[{i}]", problems) for i, v in enumerate(value)]
+
+
+def _convert_dict(args: tuple, value: Any, where: str, problems: list[str]) -> Any:
+    if not isinstance(value, dict):
+        problems.append(f"{where}: expected a mapping, got {value!r}")
+        return _INVALID
+    return {str(k): _convert(args[1], v, f"{where}.{k}", problems) for k, v in value.items()}
+
+
+def _convert_scalar(hint: Any, value: Any, where: str, problems: list[str]) -> Any:
+    if hint is Any:
+        return value
+    if hint is float and type(value) is int:
+        return float(value)
+    if hint is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # YAML reads name=2024 as an int; a string field accepts it
+    if type(value) is not hint:
+        problems.append(f"{where}: expected {hint.__name__}, got {value!r}")
+        return _INVALID
+    return value
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """The resolved config as plain data (for YAML/JSON next to a run's outputs)."""
+    return dataclasses.asdict(config)
+
+
+def dump_config(config: Any, path: str | Path) -> None:
+    """Write the resolved config as YAML."""
+    Path(path).write_text(
+        yaml.safe_dump(config_to_dict(config), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )

@@ -1,0 +1,74 @@
+"""Config loading: every shipped config loads; bad keys and values are all reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arner.config import Config, ConfigError, dump_config, load_config
+
+from conftest import ROOT
+
+CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+
+
+def test_configs_exist() -> None:
+    assert {p.name for p in CONFIGS} >= {"quickstart.yaml", "tiny.yaml"}
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+def test_every_shipped_config_loads_and_says_how_to_run(path: Path) -> None:
+    config = load_config(path)
+    assert isinstance(config, Config)
+    assert config.name == path.stem
+    header = path.read_text(encoding="utf-8").splitlines()[:6]
+    assert any(path.name in line and line.startswith("#") for line in header), "run command in header"
+
+
+def test_typo_in_key_is_rejected_with_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\ndata:\n  variants_per_sentense: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"data.variants_per_sentense: unknown key \(did you mean 'variants_per_sentence'\?\)"):
+        load_config(path)
+
+
+def test_every_problem_is_listed_in_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "nmae: x\ndata:\n  seed: seven\n  keep_original: 'yes'\n  number_styles: [digits, roman]\n"
+        "  rewrite_casualty: 1.5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: 3 problem(s)")
+    for part in ("nmae: unknown key", "data.seed: expected int, got 'seven'", "data.keep_original: expected bool"):
+        assert part in message
+    # impossible values are checked once the types are right
+    path.write_text("data:\n  number_styles: [digits, roman]\n  rewrite_casualty: 1.5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="2 problem"):
+        load_config(path)
+
+
+def test_overrides_parse_yaml_values_and_reject_non_assignments() -> None:
+    config = load_config(ROOT / "configs" / "tiny.yaml", ["data.number_styles=[words]", "data.keep_original=false"])
+    assert config.data.number_styles == ["words"] and config.data.keep_original is False
+    with pytest.raises(ConfigError, match="expected key=value"):
+        load_config(None, ["data.seed"])
+
+
+def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "none.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("data: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad)
+
+
+def test_dumped_config_loads_back(tmp_path: Path) -> None:
+    config = load_config(ROOT / "configs" / "quickstart.yaml", ["data.seed=5"])
+    dump_config(config, tmp_path / "resolved.yaml")
+    assert load_config(tmp_path / "resolved.yaml") == config
