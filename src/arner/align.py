@@ -1,0 +1,231 @@
+"""Character spans <-> subword labels, through the fast tokenizer's offsets.
+
+The pipeline for one document:
+
+1. optional normalisation (:func:`arner.text.normalize`, or AraBERT v2's) with a
+   map back to raw offsets;
+2. words from the text layer, proclitics split off (``وحزب`` -> ``و`` ``حزب``);
+3. the model's fast tokenizer over those words (``is_split_into_words``), in
+   overlapping windows when the document is longer than the model's window.
+
+Every subword gets a raw character range, so labels come from character spans
+(not words) and predictions decode straight back to raw offsets.
+
+Boundary rule: a subword overlapping a span is part of it; the first such
+subword is ``B-``, later ones ``I-``. A span is *exact* when its first subword
+starts at the span start and its last one ends at the span end; otherwise the
+decoded span would be wider than the gold, and the span is counted as widened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from arner.spans import LABELS, Document, Span
+from arner.text import Normalized, NormalizeOptions, Token, normalize, tokenize
+
+IGNORE = -100
+
+
+def bio_labels(labels: Sequence[str] = LABELS) -> list[str]:
+    """``O`` then ``B-``/``I-`` per label: the classifier's label list.
+
+    >>> bio_labels(["PLACE"])
+    ['O', 'B-PLACE', 'I-PLACE']
+    """
+    return ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
+
+
+@dataclass(frozen=True)
+class Preprocessor:
+    """Text -> words with raw offsets. ``normalizer`` returns a :class:`Normalized`."""
+
+    split_clitics: bool = True
+    lexicon: frozenset[str] = frozenset()
+    normalizer: Callable[[str], Normalized] | None = None
+
+    def words(self, text: str) -> list[Token]:
+        """Words of ``text`` whose ``start``/``end`` are raw offsets (``text`` may be normalised)."""
+        norm = self.normalizer(text) if self.normalizer else None
+        source = norm.text if norm else text
+        tokens = tokenize(source, split_clitics=self.split_clitics, lexicon=self.lexicon)
+        if norm is None:
+            return tokens
+        out = []
+        for tok in tokens:
+            start, end = norm.to_raw(tok.start, tok.end)
+            out.append(_MappedToken(tok.text, start, end, tok.clitic))
+        return out
+
+
+@dataclass(frozen=True)
+class _MappedToken:
+    """A normalised word with the raw range it came from (``text`` may differ from raw)."""
+
+    text: str
+    start: int
+    end: int
+    clitic: bool = False
+
+
+def default_normalizer(options: NormalizeOptions = NormalizeOptions()) -> Callable[[str], Normalized]:
+    return lambda text: normalize(text, options)
+
+
+@dataclass
+class AlignStats:
+    """Counts the build prints: how faithfully the tokenization represents the spans."""
+
+    documents: int = 0
+    windows: int = 0
+    spans: int = 0
+    exact: int = 0
+    widened_examples: list[str] = field(default_factory=list)
+    spans_crossing_window: int = 0
+
+    @property
+    def share_exact(self) -> float:
+        return self.exact / self.spans if self.spans else 1.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.documents} documents -> {self.windows} windows; {self.exact}/{self.spans} "
+            f"gold spans exact under this tokenization ({100 * self.share_exact:.1f}%), "
+            f"{self.spans - self.exact} widened; {self.spans_crossing_window} span(s) cross a window edge"
+        )
+
+
+@dataclass
+class Window:
+    """One model input: subword ids, labels and each subword's raw character range."""
+
+    doc_index: int
+    input_ids: list[int]
+    attention_mask: list[int]
+    labels: list[int]
+    char_ranges: list[tuple[int, int]]  # (-1, -1) for special tokens and empty pieces
+
+
+def encode_documents(
+    docs: Sequence[Document],
+    tokenizer,
+    label2id: dict[str, int],
+    preprocessor: Preprocessor,
+    *,
+    max_length: int = 256,
+    stride: int = 64,
+    stats: AlignStats | None = None,
+) -> list[Window]:
+    """Windows with subword labels for every document; nothing is truncated."""
+    stats = stats if stats is not None else AlignStats()
+    windows: list[Window] = []
+    for index, doc in enumerate(docs):
+        doc_windows = _windows(index, doc.text, tokenizer, preprocessor, max_length, stride)
+        _label_windows(doc, doc_windows, label2id, stats)
+        stats.documents += 1
+        stats.windows += len(doc_windows)
+        windows.extend(doc_windows)
+    return windows
+
+
+def _windows(index: int, text: str, tokenizer, prep: Preprocessor, max_length: int, stride: int) -> list[Window]:
+    words = prep.words(text)
+    if not words:
+        words = []
+    enc = tokenizer(
+        [w.text for w in words] or [""],
+        is_split_into_words=True,
+        truncation=True,
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    out = []
+    for w in range(len(enc["input_ids"])):
+        ranges = [_raw_range(words, word_id, offset) for word_id, offset in zip(enc.word_ids(w), enc["offset_mapping"][w])]
+        out.append(Window(index, enc["input_ids"][w], enc["attention_mask"][w], [], ranges))
+    return out
+
+
+def _raw_range(words: Sequence, word_id: int | None, offset: tuple[int, int]) -> tuple[int, int]:
+    if word_id is None or offset[0] == offset[1] or not words:
+        return (-1, -1)
+    word = words[word_id]
+    if word.end - word.start == len(word.text):
+        return (word.start + offset[0], word.start + offset[1])
+    # A normalised word whose length differs from its raw form: pieces map to the
+    # whole raw word at the word's edges, proportionally inside.
+    start = word.start if offset[0] == 0 else min(word.end, word.start + offset[0])
+    end = word.end if offset[1] >= len(word.text) else min(word.end, word.start + offset[1])
+    return (start, max(start + 1, end))
+
+
+def _label_windows(doc: Document, windows: list[Window], label2id: dict[str, int], stats: AlignStats) -> None:
+    for window in windows:
+        window.labels = [IGNORE if r[0] < 0 else label2id["O"] for r in window.char_ranges]
+    for span in doc.spans:
+        stats.spans += 1
+        pieces = sorted({r for w in windows for r in w.char_ranges if r[0] >= 0 and r[0] < span.end and r[1] > span.start})
+        if pieces and pieces[0][0] == span.start and pieces[-1][1] == span.end:
+            stats.exact += 1
+        elif len(stats.widened_examples) < 20:
+            stats.widened_examples.append(f"{doc.id}: {doc.span_text(span)!r} -> pieces {pieces[:4]}")
+        first = pieces[0] if pieces else None
+        cut = False
+        for window in windows:
+            inside = [i for i, r in enumerate(window.char_ranges) if r[0] >= 0 and r[0] < span.end and r[1] > span.start]
+            for i in inside:
+                tag = "B" if window.char_ranges[i] == first else "I"
+                window.labels[i] = label2id[f"{tag}-{span.label}"]
+            if inside and (len(inside) < len(pieces)):
+                cut = True
+        stats.spans_crossing_window += cut
+
+
+def decode_window_predictions(
+    windows: Sequence[Window], predictions: Sequence[Sequence[int]], id2label: dict[int, str],
+    scores: Sequence[Sequence[float]] | None = None,
+) -> dict[int, list[Span]]:
+    """Merge per-window label ids into character spans per document.
+
+    Where windows overlap, a subword takes the prediction of the window in which
+    it lies furthest from an edge (it saw the most context there).
+    """
+    best: dict[int, dict[tuple[int, int], tuple[int, int, float]]] = {}
+    for w_index, window in enumerate(windows):
+        doc_best = best.setdefault(window.doc_index, {})
+        n = len(window.char_ranges)
+        for i, rng in enumerate(window.char_ranges):
+            if rng[0] < 0:
+                continue
+            margin = min(i, n - 1 - i)
+            score = scores[w_index][i] if scores is not None else 1.0
+            if rng not in doc_best or margin > doc_best[rng][0]:
+                doc_best[rng] = (margin, int(predictions[w_index][i]), float(score))
+    return {
+        doc: tags_to_char_spans([(r, id2label[v[1]], v[2]) for r, v in sorted(pieces.items())])
+        for doc, pieces in best.items()
+    }
+
+
+def tags_to_char_spans(pieces: Sequence[tuple[tuple[int, int], str, float]]) -> list[Span]:
+    """BIO tags on subword character ranges -> spans. An ``I-`` that cannot continue starts a span.
+
+    >>> tags_to_char_spans([((0, 3), "B-PLACE", 0.9), ((4, 8), "I-PLACE", 0.7), ((9, 11), "O", 1.0)])
+    [Span(start=0, end=8, label='PLACE', extra={'score': 0.8})]
+    """
+    spans: list[Span] = []
+    current: list = []
+    for rng, tag, score in list(pieces) + [((-1, -1), "O", 1.0)]:
+        prefix, _, label = tag.partition("-")
+        continues = prefix == "I" and current and current[0][1] == label
+        if current and not continues:
+            scores = [c[2] for c in current]
+            spans.append(Span(current[0][0][0], current[-1][0][1], current[0][1],
+                              {"score": round(sum(scores) / len(scores), 4)}))
+            current = []
+        if prefix in ("B", "I"):
+            current.append((rng, label, score))
+    return spans

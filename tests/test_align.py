@@ -1,0 +1,67 @@
+"""Character spans to subword labels and back, on the tiny tokenizer."""
+
+from __future__ import annotations
+
+import pytest
+
+from arner.align import (
+    AlignStats,
+    Preprocessor,
+    bio_labels,
+    decode_window_predictions,
+    encode_documents,
+    tags_to_char_spans,
+)
+from arner.encoders.tiny import train_tiny_tokenizer
+from arner.spans import Document, Span, read_jsonl
+
+from conftest import DATA
+
+LABELS = bio_labels()
+LABEL2ID = {label: i for i, label in enumerate(LABELS)}
+ID2LABEL = dict(enumerate(LABELS))
+
+
+@pytest.fixture(scope="module")
+def seed() -> Document:
+    return read_jsonl(DATA / "seed" / "article.spans.jsonl")[0]
+
+
+@pytest.fixture(scope="module")
+def tokenizer(seed: Document):
+    return train_tiny_tokenizer([seed.text])
+
+
+def gold_round_trip(docs, tokenizer, prep, **kwargs):
+    stats = AlignStats()
+    windows = encode_documents(docs, tokenizer, LABEL2ID, prep, stats=stats, **kwargs)
+    predictions = [[max(label, 0) for label in w.labels] for w in windows]
+    return stats, decode_window_predictions(windows, predictions, ID2LABEL)
+
+
+def test_gold_labels_decode_back_to_gold_spans(seed: Document, tokenizer) -> None:
+    lexicon = frozenset(seed.span_text(s).split()[0] for s in seed.spans)
+    stats, decoded = gold_round_trip([seed], tokenizer, Preprocessor(True, lexicon), max_length=512, stride=64)
+    assert stats.exact == stats.spans == 41
+    assert decoded[0] == list(seed.spans)
+
+
+def test_long_document_is_windowed_and_nothing_is_cut(seed: Document, tokenizer) -> None:
+    lexicon = frozenset(seed.span_text(s).split()[0] for s in seed.spans)
+    stats, decoded = gold_round_trip([seed], tokenizer, Preprocessor(True, lexicon), max_length=48, stride=16)
+    assert stats.windows > 5
+    assert decoded[0] == list(seed.spans)
+
+
+def test_span_after_unsplit_clitic_is_widened_and_counted(tokenizer) -> None:
+    doc = Document("d", "قصف مواقع وحزب الله", (Span(11, 19, "MILITIA"),))
+    stats, decoded = gold_round_trip([doc], tokenizer, Preprocessor(split_clitics=False), max_length=64, stride=8)
+    assert (stats.spans, stats.exact) == (1, 0) and "حزب الله" in stats.widened_examples[0]
+    assert decoded[0] == [Span(10, 19, "MILITIA")]
+    stats, decoded = gold_round_trip([doc], tokenizer, Preprocessor(True, frozenset({"حزب"})), max_length=64, stride=8)
+    assert stats.exact == 1 and decoded[0] == [Span(11, 19, "MILITIA")]
+
+
+def test_stray_inside_tag_starts_a_span() -> None:
+    spans = tags_to_char_spans([((0, 2), "I-PLACE", 1.0), ((3, 5), "B-MILITIA", 1.0), ((6, 8), "I-PLACE", 1.0)])
+    assert [(s.start, s.end, s.label) for s in spans] == [(0, 2, "PLACE"), (3, 5, "MILITIA"), (6, 8, "PLACE")]
