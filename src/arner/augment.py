@@ -1,0 +1,167 @@
+"""Seed augmentation: entity substitution and casualty-number rewriting.
+
+One annotated sentence becomes many: each MILITIA or PLACE span may be swapped
+for another gazetteer entry of the same kind, and each CASUALTY number rewritten
+with another value in digits, Arabic-Indic digits or words. Everything outside
+the spans (proclitics, the counted noun, strike and unit numbers that are not
+casualties) is kept as written, so the model still sees those negatives.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from arner.gazetteers import Gazetteers
+from arner.numbers import (
+    ACCUSATIVE_SINGULAR_RANGE,
+    PLURAL_RANGE,
+    number_to_words,
+    parse_number,
+    to_arabic_indic,
+)
+from arner.spans import Document, Span
+
+DESCRIPTIVE_HEADS = ("الميليشيات", "ميليشيات", "المليشيات", "مليشيات", "الفصائل", "فصائل", "المجموعات", "الجماعات")
+GENITIVE_BEFORE = {"عن", "من", "على", "إلى", "الى", "بين", "نحو", "حوالي", "قرابة"}
+_WORD_EDGE = re.compile(r"[\s\u200e\u200f]")
+
+
+@dataclass(frozen=True)
+class AugmentOptions:
+    """Probabilities and styles, usually taken from :class:`arner.config.DataConfig`."""
+
+    substitute_militia: float = 0.9
+    substitute_place: float = 0.9
+    rewrite_casualty: float = 0.9
+    number_styles: tuple[str, ...] = ("digits", "arabic_indic", "words")
+
+
+def variant_rng(seed: int, source_id: str, variant: int) -> random.Random:
+    """A generator that depends only on its inputs (never on PYTHONHASHSEED)."""
+    return random.Random(zlib.crc32(f"{seed}:{source_id}:{variant}".encode("utf-8")))
+
+
+def augment_document(
+    doc: Document, gazetteers: Gazetteers, rng: random.Random, options: AugmentOptions
+) -> Document:
+    """One variant of ``doc``: every span possibly replaced, offsets recomputed."""
+    parts: list[str] = []
+    spans: list[Span] = []
+    cursor = 0
+    for span in doc.spans:
+        parts.append(doc.text[cursor : span.start])
+        start = sum(len(p) for p in parts)
+        surface = _replacement(doc.text, span, gazetteers, rng, options)
+        parts.append(surface)
+        spans.append(Span(start, start + len(surface), span.label))
+        cursor = span.end
+    parts.append(doc.text[cursor:])
+    return Document(doc.id, "".join(parts), tuple(spans), dict(doc.extra))
+
+
+def _replacement(text: str, span: Span, gaz: Gazetteers, rng: random.Random, opt: AugmentOptions) -> str:
+    surface = text[span.start : span.end]
+    if span.label == "MILITIA" and rng.random() < opt.substitute_militia:
+        return _pick(militia_candidates(surface, gaz), text, span, rng) or surface
+    if span.label == "PLACE" and rng.random() < opt.substitute_place:
+        return _pick(place_candidates(surface, gaz), text, span, rng) or surface
+    if span.label == "CASUALTY" and rng.random() < opt.rewrite_casualty:
+        return rewrite_casualty(text, span, rng, opt.number_styles) or surface
+    return surface
+
+
+def militia_candidates(surface: str, gaz: Gazetteers) -> list[str]:
+    """Descriptive mentions swap with descriptive or named ones; names with names."""
+    named = gaz.militia_surfaces("named")
+    if surface.startswith(DESCRIPTIVE_HEADS) or surface in gaz.militia_surfaces("descriptive"):
+        return gaz.militia_surfaces("descriptive") + named
+    return named
+
+
+def place_candidates(surface: str, gaz: Gazetteers) -> list[str]:
+    """Places of the same type, so that ``مدينة X`` stays a city and ``شرق X`` a region."""
+    place_type = gaz.place_type(surface)
+    if place_type is None:
+        place_type = "region" if surface.startswith(("بادية", "ريف")) else "city"
+    pool = gaz.places_of_type(place_type)
+    return pool or gaz.places_of_type("city")
+
+
+def attached_prefix(text: str, start: int) -> str:
+    """The letters glued to the front of a span (its proclitics), e.g. ``و`` in ``وحزب``.
+
+    >>> attached_prefix("قتل عناصر لحزب الله", 11)
+    'ل'
+    """
+    word_start = start
+    while word_start > 0 and not _WORD_EDGE.match(text[word_start - 1]):
+        word_start -= 1
+    return text[word_start:start]
+
+
+def _pick(candidates: Sequence[str], text: str, span: Span, rng: random.Random) -> str | None:
+    """A random candidate that keeps the proclitic before the span well-formed.
+
+    After an attached ``ل`` the article's alef is written away (``ل`` + ``الموصل`` is
+    ``للموصل``), which would move the span boundary; such candidates are avoided so
+    the clitic stays exactly as in the seed.
+    """
+    prefix = attached_prefix(text, span.start)
+    allowed = [c for c in candidates if not (prefix.endswith("ل") and c.startswith("ال"))]
+    if prefix:
+        allowed = [c for c in allowed if not c.startswith('"')]
+    return rng.choice(allowed) if allowed else None
+
+
+def rewrite_casualty(text: str, span: Span, rng: random.Random, styles: Sequence[str]) -> str | None:
+    """A new value for a casualty number that keeps the counted noun grammatical.
+
+    ``N من ...`` takes any count from 3; a singular accusative noun (``شخصاً``)
+    needs 11-99; a plural noun after 3-10 keeps 3-10. Dual nouns (``عنصران``)
+    carry the count themselves and are left alone.
+    """
+    surface = text[span.start : span.end]
+    value = parse_number(surface)
+    if value is None or (value == 2 and not any(ch.isdigit() for ch in surface)):
+        return None
+    following = _neighbour_word(text, span.end, forward=True)
+    if following == "من":
+        value = rng.randint(3, 150)
+    elif following.endswith(("اً", "ًا")) or value in ACCUSATIVE_SINGULAR_RANGE:
+        value = rng.choice(ACCUSATIVE_SINGULAR_RANGE)
+    elif value in PLURAL_RANGE:
+        value = rng.choice(PLURAL_RANGE)
+    else:
+        return None
+    return render_number(value, rng.choice(list(styles)), _case_before(text, span.start))
+
+
+def render_number(value: int, style: str, case: str = "nominative") -> str:
+    """``value`` written in one of the styles ``digits``, ``arabic_indic``, ``words``.
+
+    >>> render_number(57, "arabic_indic")
+    '٥٧'
+    """
+    if style == "digits":
+        return str(value)
+    if style == "arabic_indic":
+        return to_arabic_indic(value)
+    if style == "words":
+        return number_to_words(value, gender="masculine", case=case)
+    raise ValueError(f"unknown number style {style!r}")
+
+
+def _case_before(text: str, start: int) -> str:
+    previous = _neighbour_word(text, start - len(attached_prefix(text, start)), forward=False)
+    return "genitive" if previous in GENITIVE_BEFORE else "nominative"
+
+
+def _neighbour_word(text: str, index: int, *, forward: bool) -> str:
+    words = (text[index:] if forward else text[:index]).split()
+    if not words:
+        return ""
+    return words[0 if forward else -1].strip("،,.؛:\"'()«»")

@@ -1,0 +1,134 @@
+"""Data command line: ``python -m arner.data build|validate|convert|stats``.
+
+    python -m arner.data build configs/quickstart.yaml [key=value ...]
+    python -m arner.data validate FILE.jsonl [FILE.jsonl ...]
+    python -m arner.data convert IN OUT [--from conll|labelstudio|jsonl] [--to jsonl|conll|labelstudio]
+    python -m arner.data stats FILE.jsonl [FILE.jsonl ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from arner.config import ConfigError, load_config
+from arner.spans import Document, SpanError, label_counts, read_jsonl, write_jsonl
+
+FORMATS = ("jsonl", "conll", "labelstudio")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ConfigError, SpanError, ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m arner.data", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    build = commands.add_parser("build", help="build the seeded dataset from a config")
+    build.add_argument("config")
+    build.add_argument("overrides", nargs="*", help="key=value overrides, e.g. data.seed=7")
+    build.set_defaults(run=run_build)
+    validate = commands.add_parser("validate", help="check interchange JSONL files")
+    validate.add_argument("files", nargs="+")
+    validate.set_defaults(run=run_validate)
+    convert = commands.add_parser("convert", help="convert between JSONL, CoNLL and Label Studio")
+    convert.add_argument("input")
+    convert.add_argument("output")
+    convert.add_argument("--from", dest="source", choices=FORMATS, help="default: from the extension")
+    convert.add_argument("--to", dest="target", choices=FORMATS, help="default: from the extension")
+    convert.add_argument("--no-label-check", action="store_true", help="keep labels other than ours")
+    convert.set_defaults(run=run_convert)
+    stats = commands.add_parser("stats", help="documents and spans per label")
+    stats.add_argument("files", nargs="+")
+    stats.set_defaults(run=run_stats)
+    return parser
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from arner.dataset import build_dataset, save_dataset, stats_table
+
+    config = load_config(args.config, args.overrides)
+    result = build_dataset(config.data)
+    out = save_dataset(result, config.data.output_dir)
+    print(stats_table(result.stats))
+    print(f"duplicate variants skipped: {result.duplicates_skipped}")
+    print(f"wrote {out}/dataset (DatasetDict), {out}/{{train,dev,test}}.jsonl, {out}/stats.md")
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    for name in args.files:
+        docs = read_jsonl(name)
+        print(f"{name}: {len(docs)} documents, {sum(len(d.spans) for d in docs)} spans: ok")
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    for name in args.files:
+        docs = read_jsonl(name, labels=None)
+        counts = label_counts(docs)
+        listing = ", ".join(f"{label} {count}" for label, count in counts.items())
+        print(f"{name}: {len(docs)} documents; {listing}")
+    return 0
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    source = args.source or guess_format(args.input)
+    target = args.target or guess_format(args.output)
+    docs = read_documents(args.input, source, check_labels=not args.no_label_check)
+    count = write_documents(docs, args.output, target)
+    print(f"converted {count} documents from {source} {args.input} to {target} {args.output}")
+    return 0
+
+
+def guess_format(path: str) -> str:
+    """The format a file name implies: ``.jsonl``, ``.json`` (Label Studio) or CoNLL."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".jsonl":
+        return "jsonl"
+    if suffix == ".json":
+        return "labelstudio"
+    if suffix in (".conll", ".txt", ".iob", ".bio", ".tsv"):
+        return "conll"
+    raise ValueError(f"{path}: cannot tell the format from {suffix!r}; give --from/--to")
+
+
+def read_documents(path: str, fmt: str, *, check_labels: bool = True) -> list[Document]:
+    """Read any supported format into validated documents (one converter per format)."""
+    from arner.formats import conll, labelstudio
+    from arner.spans import LABELS
+
+    if fmt == "jsonl":
+        return read_jsonl(path, labels=LABELS if check_labels else None)
+    if fmt == "conll":
+        report = conll.ConllReport()
+        docs = conll.read_conll(path, report=report)
+        print(f"read {path}: {report}", file=sys.stderr)
+        return docs
+    report = labelstudio.LabelStudioReport()
+    docs = labelstudio.import_tasks(path, report=report)
+    print(f"read {path}: {report.tasks} tasks, {report.regions} regions, "
+          f"{report.fixed} fixed, {report.rejected} rejected", file=sys.stderr)
+    for message in report.messages:
+        print(f"  {message}", file=sys.stderr)
+    return docs
+
+
+def write_documents(docs: list[Document], path: str, fmt: str) -> int:
+    from arner.formats import conll, labelstudio
+
+    if fmt == "jsonl":
+        return write_jsonl(docs, path)
+    if fmt == "conll":
+        return conll.write_conll(docs, path)
+    return labelstudio.export_tasks(docs, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

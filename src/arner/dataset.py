@@ -1,0 +1,200 @@
+"""The seeded dataset: seed gold -> sentences -> leakage-safe splits -> variants.
+
+Splits are made over *source sentences* before augmentation, so every variant of
+a sentence lives in the split of its source and no dev or test sentence leaks
+into training. The held-out evaluation set is only read to prove that none of
+its sentences appears in the training data.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arner.augment import AugmentOptions, augment_document, variant_rng
+from arner.config import DataConfig
+from arner.gazetteers import load_gazetteers
+from arner.spans import LABELS, Document, Span, SpanError, read_jsonl, write_jsonl
+from arner.text import sentences
+
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build_dataset` produced, with its statistics."""
+
+    splits: dict[str, list[Document]]
+    duplicates_skipped: int = 0
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def split_sentences(doc: Document) -> list[Document]:
+    """One document per sentence of ``doc``, spans re-based onto the sentence.
+
+    A span that crosses a sentence boundary is an error: it would be cut.
+    """
+    out = []
+    bounds = sentences(doc.text)
+    for number, (start, end) in enumerate(bounds, start=1):
+        inside = [s for s in doc.spans if start <= s.start and s.end <= end]
+        out.append(
+            Document(
+                f"{doc.id}-s{number:02d}",
+                doc.text[start:end],
+                tuple(Span(s.start - start, s.end - start, s.label) for s in inside),
+                {"source_id": f"{doc.id}-s{number:02d}", "variant": 0},
+            )
+        )
+    kept = sum(len(d.spans) for d in out)
+    if kept != len(doc.spans):
+        crossing = [s for s in doc.spans if not any(a <= s.start and s.end <= b for a, b in bounds)]
+        raise SpanError(
+            f"document {doc.id!r}: {len(crossing)} span(s) cross a sentence boundary, first "
+            f"[{crossing[0].start}, {crossing[0].end}) {doc.span_text(crossing[0])!r}"
+        )
+    return out
+
+
+def assign_splits(sentence_docs: Sequence[Document], config: DataConfig) -> dict[str, list[Document]]:
+    """Shuffle source sentences under the seed and deal them into dev, test, train.
+
+    Only sentences with at least one span go to dev and test, so those splits
+    measure something.
+    """
+    if config.dev_sentences + config.test_sentences >= len(sentence_docs):
+        raise ValueError(
+            f"dev_sentences={config.dev_sentences} + test_sentences={config.test_sentences} "
+            f"leave no training sentence out of {len(sentence_docs)}"
+        )
+    order = list(sentence_docs)
+    random.Random(config.seed).shuffle(order)
+    held = [d for d in order if d.spans]
+    dev = held[: config.dev_sentences]
+    test = held[config.dev_sentences : config.dev_sentences + config.test_sentences]
+    taken = {d.id for d in dev + test}
+    return {"train": [d for d in order if d.id not in taken], "dev": dev, "test": test}
+
+
+def expand(docs: Iterable[Document], config: DataConfig, gazetteers) -> tuple[list[Document], int]:
+    """Originals (if kept) plus ``variants_per_sentence`` variants of each; duplicates dropped."""
+    options = AugmentOptions(
+        config.substitute_militia, config.substitute_place, config.rewrite_casualty,
+        tuple(config.number_styles),
+    )
+    out: list[Document] = []
+    skipped = 0
+    for doc in docs:
+        seen = {doc.text} if config.keep_original else set()
+        if config.keep_original:
+            out.append(doc)
+        for k in range(1, config.variants_per_sentence + 1):
+            variant = augment_document(doc, gazetteers, variant_rng(config.seed, doc.id, k), options)
+            if variant.text in seen:
+                skipped += 1
+                continue
+            seen.add(variant.text)
+            out.append(Document(f"{doc.id}~{k:03d}", variant.text, variant.spans,
+                                {"source_id": doc.id, "variant": k}))
+    return out, skipped
+
+
+def build_dataset(config: DataConfig) -> BuildResult:
+    """Read the seed gold and gazetteers, split by sentence, augment each split."""
+    gazetteers = load_gazetteers(config.gazetteers)
+    sentence_docs = [s for doc in read_jsonl(config.seed_gold) for s in split_sentences(doc)]
+    result = BuildResult({})
+    for name, docs in assign_splits(sentence_docs, config).items():
+        expanded, skipped = expand(docs, config, gazetteers)
+        result.splits[name] = expanded
+        result.duplicates_skipped += skipped
+    check_no_leakage(result.splits, _eval_texts(config))
+    result.stats = dataset_stats(result.splits)
+    return result
+
+
+def _eval_texts(config: DataConfig) -> list[str]:
+    path = Path(config.eval_set)
+    return [d.text for d in read_jsonl(path)] if path.exists() else []
+
+
+def check_no_leakage(splits: dict[str, list[Document]], eval_texts: Sequence[str]) -> None:
+    """Raise when a dev/test source or an evaluation sentence reaches training."""
+    train_sources = {d.extra.get("source_id", d.id) for d in splits["train"]}
+    for name in ("dev", "test"):
+        shared = train_sources & {d.extra.get("source_id", d.id) for d in splits[name]}
+        if shared:
+            raise ValueError(f"source sentence(s) {sorted(shared)} are in both train and {name}")
+    train_texts = {d.text.strip() for d in splits["train"]}
+    leaked = [t for t in eval_texts if t.strip() in train_texts]
+    if leaked:
+        raise ValueError(f"{len(leaked)} evaluation sentence(s) appear in training, first {leaked[0]!r}")
+
+
+def dataset_stats(splits: dict[str, list[Document]]) -> dict[str, dict[str, int]]:
+    """Sentences (sources), examples and spans per label, per split."""
+    stats = {}
+    for name, docs in splits.items():
+        row = {"sentences": len({d.extra.get("source_id", d.id) for d in docs}), "examples": len(docs)}
+        row.update({label: 0 for label in LABELS})
+        for doc in docs:
+            for span in doc.spans:
+                row[span.label] += 1
+        stats[name] = row
+    return stats
+
+
+def stats_table(stats: dict[str, dict[str, int]]) -> str:
+    """A Markdown table of :func:`dataset_stats`.
+
+    >>> print(stats_table({"train": {"sentences": 2, "examples": 5, "MILITIA": 3, "PLACE": 1, "CASUALTY": 0}}))
+    | split | sentences | examples | MILITIA | PLACE | CASUALTY |
+    |---|---:|---:|---:|---:|---:|
+    | train | 2 | 5 | 3 | 1 | 0 |
+    """
+    columns = ["sentences", "examples", *LABELS]
+    lines = ["| split | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    for name, row in stats.items():
+        lines.append(f"| {name} | " + " | ".join(str(row.get(c, 0)) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def to_dataset_dict(splits: dict[str, list[Document]]):
+    """A :class:`datasets.DatasetDict` with id, text, spans, source_id and variant columns."""
+    from datasets import Dataset, DatasetDict, Features, Value
+
+    features = Features({
+        "id": Value("string"), "text": Value("string"), "source_id": Value("string"),
+        "variant": Value("int32"),
+        "spans": [{"start": Value("int32"), "end": Value("int32"), "label": Value("string")}],
+    })
+    return DatasetDict({
+        name: Dataset.from_list([_row(d) for d in docs], features=features)
+        for name, docs in splits.items()
+    })
+
+
+def _row(doc: Document) -> dict:
+    return {
+        "id": doc.id, "text": doc.text, "source_id": doc.extra.get("source_id", doc.id),
+        "variant": doc.extra.get("variant", 0),
+        "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in doc.spans],
+    }
+
+
+def save_dataset(result: BuildResult, output_dir: str | Path) -> Path:
+    """Write ``dataset/`` (DatasetDict), ``{split}.jsonl``, ``stats.json`` and ``stats.md``."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    to_dataset_dict(result.splits).save_to_disk(str(output_dir / "dataset"))
+    for name, docs in result.splits.items():
+        write_jsonl(docs, output_dir / f"{name}.jsonl")
+    (output_dir / "stats.json").write_text(
+        json.dumps({"splits": result.stats, "duplicates_skipped": result.duplicates_skipped}, indent=2),
+        encoding="utf-8",
+    )
+    (output_dir / "stats.md").write_text(stats_table(result.stats) + "\n", encoding="utf-8")
+    return output_dir
