@@ -106,3 +106,30 @@ def _place(row: list[str], where: str) -> Place:
     if place_type not in PLACE_TYPES:
         raise GazetteerError(f"{where}: place type {place_type!r} is not one of {PLACE_TYPES}")
     return Place(name, place_type, country.strip())
+
+
+def _bare(surface: str) -> str:
+    return surface.replace('"', "").replace("«", "").replace("»", "").strip()
+
+
+def is_known_name(surface: str, gazetteers: Gazetteers, seed_text: str = "") -> bool:
+    """Whether ``surface`` is a gazetteer entry or alias, or occurs in ``seed_text``.
+
+    Quotes are ignored, and a surface starting with ``ل`` is also tried with its
+    elided article restored (``لبوكمال`` -> ``البوكمال``).
+
+    >>> gaz = Gazetteers((Militia("لواء فاطميون", (), "Syria", "named"),), (Place("البوكمال", "city", "Syria"),))
+    >>> is_known_name('لواء "فاطميون"', gaz), is_known_name("لبوكمال", gaz), is_known_name("كنصفرة", gaz)
+    (True, True, False)
+    """
+    known = {_bare(name) for name in gazetteers.all_names()}
+    bare = _bare(surface)
+    forms = [bare, "ا" + bare] if bare.startswith("ل") else [bare]
+    return any(form in known or (seed_text and form in _bare(seed_text)) for form in forms)
+
+
+def unseen_share(surfaces: Iterable[str], gazetteers: Gazetteers, seed_text: str = "") -> float:
+    """Share of ``surfaces`` that :func:`is_known_name` does not know."""
+    surfaces = list(surfaces)
+    unseen = sum(not is_known_name(s, gazetteers, seed_text) for s in surfaces)
+    return unseen / len(surfaces) if surfaces else 0.0
