@@ -68,15 +68,86 @@ class DataConfig:
         return out
 
 
+MIXED_PRECISION = ("no", "fp16", "bf16")
+NORMALIZE = ("auto", "none", "light")
+
+
+@dataclass
+class ModelConfig:
+    """Which encoder to fine-tune and how text reaches it.
+
+    ``name`` is ``offline-e5`` (bundled, no network), ``tiny`` (tests) or a
+    Hugging Face Hub id / local directory such as ``aubmindlab/bert-base-arabertv02``.
+    """
+
+    name: str = "offline-e5"
+    max_length: int = 256
+    stride: int = 64
+    split_clitics: bool = True
+    normalize: str = "auto"
+    cache_dir: str | None = None
+    local_files_only: bool = False
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.max_length < 16:
+            out.append(f"model.max_length: at least 16, got {self.max_length}")
+        if not 0 <= self.stride < self.max_length // 2:
+            out.append(f"model.stride: must be in [0, max_length/2), got {self.stride}")
+        if self.normalize not in NORMALIZE:
+            out.append(f"model.normalize: choose from {list(NORMALIZE)}, got {self.normalize!r}")
+        return out
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation, checkpointing and early stopping."""
+
+    output_dir: str = "runs/quickstart"
+    seed: int = 13
+    epochs: int = 8
+    batch_size: int = 16
+    eval_batch_size: int = 64
+    learning_rate: float = 5e-5
+    head_learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.1
+    gradient_accumulation_steps: int = 1
+    max_grad_norm: float = 1.0
+    mixed_precision: str = "no"
+    early_stopping_patience: int = 3
+    resume: bool = False
+    threads: int = 0
+    progress: bool = True
+
+    def problems(self) -> list[str]:
+        out = []
+        for name in ("epochs", "batch_size", "eval_batch_size", "gradient_accumulation_steps"):
+            if getattr(self, name) < 1:
+                out.append(f"train.{name}: must be >= 1, got {getattr(self, name)}")
+        for name in ("learning_rate", "head_learning_rate"):
+            if not 0 < getattr(self, name) < 1:
+                out.append(f"train.{name}: must be in (0, 1), got {getattr(self, name)}")
+        if not 0 <= self.warmup_fraction < 1:
+            out.append(f"train.warmup_fraction: must be in [0, 1), got {self.warmup_fraction}")
+        if self.mixed_precision not in MIXED_PRECISION:
+            out.append(f"train.mixed_precision: choose from {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
+        if self.early_stopping_patience < 0 or self.threads < 0:
+            out.append("train.early_stopping_patience and train.threads: must be >= 0")
+        return out
+
+
 @dataclass
 class Config:
-    """A whole experiment. Sections are added as the kit grows."""
+    """A whole experiment: data, model and training sections."""
 
     name: str = "experiment"
     data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
 
     def problems(self) -> list[str]:
-        return self.data.problems()
+        return self.data.problems() + self.model.problems() + self.train.problems()
 
 
 def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Config:

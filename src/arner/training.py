@@ -1,0 +1,314 @@
+"""Fine-tuning: ``train(config)`` builds the data, trains, selects and saves the best model.
+
+One plain loop over :mod:`accelerate`, so the same code runs on a CPU, one GPU or
+several processes (``accelerate launch train.py CONFIG``), with mixed precision and
+gradient accumulation from the config. Checkpoint selection and early stopping
+use the dev split's strict span micro-F1; the test split and the held-out
+evaluation set are scored once, with the selected model, after training.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from arner.align import AlignStats, Window, bio_labels
+from arner.config import Config, dump_config
+from arner.dataset import build_dataset
+from arner.gazetteers import load_gazetteers
+from arner.predict import PreprocessSettings, Predictor, pad_batch
+from arner.spans import LABELS, Document, read_jsonl
+
+CHECKPOINT = "checkpoint"
+STATE_FILE = "trainer_state.json"
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    metrics: dict
+    history: list[dict] = field(default_factory=list)
+
+
+def span_scores(gold: Sequence[Document], pred: Sequence[Document], labels: Sequence[str] = LABELS) -> dict:
+    """Strict span precision/recall/F1, micro and per label (exact offsets and label)."""
+    counts = {label: [0, 0, 0] for label in labels}  # tp, fp, fn
+    for g, p in zip(gold, pred, strict=True):
+        gold_set = {s for s in g.spans if s.label in counts}
+        pred_set = {s for s in p.spans if s.label in counts}
+        for s in gold_set & pred_set:
+            counts[s.label][0] += 1
+        for s in pred_set - gold_set:
+            counts[s.label][1] += 1
+        for s in gold_set - pred_set:
+            counts[s.label][2] += 1
+    out = {"per_label": {label: _prf(*c) for label, c in counts.items()}}
+    out["micro"] = _prf(*(sum(c[i] for c in counts.values()) for i in range(3)))
+    return out
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+
+
+def train(config: Config) -> TrainResult:
+    """Train per ``config``; returns the run directory and its metrics."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+
+    tc = config.train
+    if tc.threads:
+        torch.set_num_threads(tc.threads)
+    accelerator = Accelerator(mixed_precision=tc.mixed_precision,
+                              gradient_accumulation_steps=tc.gradient_accumulation_steps)
+    set_seed(tc.seed)
+    run_dir = Path(tc.output_dir)
+    say = accelerator.print
+    splits = build_dataset(config.data).splits
+    eval_docs = read_jsonl(config.data.eval_set) if Path(config.data.eval_set).exists() else []
+    model, tokenizer, settings = load_model(config, splits["train"])
+    predictor = Predictor(model, tokenizer, settings, batch_size=tc.eval_batch_size, device=str(accelerator.device))
+    windows = _report_alignment(predictor, splits, eval_docs, say)
+    state = _initial_state(run_dir, tc.resume)
+    history = state["history"]
+    optimizer, scheduler, steps_per_epoch = _optimizer(model, tc, len(windows), accelerator.num_processes)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    if tc.resume and (run_dir / CHECKPOINT).exists():
+        accelerator.load_state(str(run_dir / CHECKPOINT))
+        scheduler.load_state_dict(state["scheduler"])
+        say(f"resumed from {run_dir / CHECKPOINT} after epoch {state['epoch']}")
+    if accelerator.is_main_process:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        dump_config(config, run_dir / "config.yaml")
+    log = _Log(run_dir / "train_log.jsonl", accelerator.is_main_process, append=tc.resume)
+    for epoch in range(state["epoch"] + 1, tc.epochs + 1):
+        loss = _train_epoch(model, optimizer, scheduler, windows, tokenizer, accelerator, tc, epoch, log)
+        dev = span_scores(splits["dev"], _predict(predictor, accelerator, model, splits["dev"]))
+        f1 = dev["micro"]["f1"]
+        history.append({"epoch": epoch, "train_loss": loss, "dev_f1": f1})
+        log.write({"epoch": epoch, "train_loss": loss, "dev_micro_f1": f1})
+        say(f"epoch {epoch}: train loss {loss:.4f}, dev span micro-F1 {f1:.4f}")
+        if f1 > state["best"] or state["best_epoch"] == 0:
+            state.update(best=f1, best_epoch=epoch, bad_epochs=0)
+            _save_model(accelerator, model, tokenizer, settings, run_dir)
+        else:
+            state["bad_epochs"] += 1
+        state.update(epoch=epoch, history=history, scheduler=scheduler.state_dict())
+        _save_checkpoint(accelerator, run_dir, state)
+        if tc.early_stopping_patience and state["bad_epochs"] >= tc.early_stopping_patience:
+            say(f"early stopping: no dev improvement for {state['bad_epochs']} epochs")
+            break
+    accelerator.wait_for_everyone()
+    metrics = {}
+    if accelerator.is_main_process:
+        metrics = finish_run(run_dir, splits, eval_docs, state, config)
+        say(metrics_table(metrics))
+    return TrainResult(run_dir, metrics, history)
+
+
+def load_model(config: Config, train_docs: Sequence[Document]):
+    """Model, tokenizer and preprocessing settings for ``config.model``."""
+    from arner.encoders.sources import load_token_classifier
+
+    mc = config.model
+    lexicon = set(load_gazetteers(config.data.gazetteers).lexicon())
+    lexicon |= {d.span_text(s).split()[0] for d in train_docs for s in d.spans}
+    normalize = "none" if mc.normalize == "auto" else mc.normalize
+    labels = bio_labels()
+    texts = [d.text for d in train_docs]
+    model, tokenizer = load_token_classifier(
+        mc.name, labels, texts=texts, seed=config.train.seed, cache_dir=mc.cache_dir,
+        local_files_only=mc.local_files_only,
+    )
+    settings = PreprocessSettings(labels, mc.split_clitics, sorted(lexicon), normalize, mc.max_length, mc.stride)
+    return model, tokenizer, settings
+
+
+def _report_alignment(predictor: Predictor, splits: dict, eval_docs: Sequence[Document], say) -> list[Window]:
+    """Encode the training windows and print how exactly each gold set is represented."""
+    train_windows: list[Window] = []
+    for name, docs in [*splits.items(), ("eval", eval_docs)]:
+        if not docs:
+            continue
+        stats = AlignStats()
+        windows = predictor.windows(docs, stats)
+        say(f"{name}: {stats.summary()}")
+        if name == "train":
+            train_windows = windows
+    return train_windows
+
+
+def _initial_state(run_dir: Path, resume: bool) -> dict:
+    path = run_dir / CHECKPOINT / STATE_FILE
+    if resume and path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return {"epoch": 0, "best": -1.0, "best_epoch": 0, "bad_epochs": 0, "history": [], "scheduler": None}
+
+
+def _optimizer(model, tc, n_windows: int, processes: int):
+    from transformers import get_linear_schedule_with_warmup
+
+    head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
+    body = [p for n, p in model.named_parameters() if not n.startswith("classifier")]
+    optimizer = torch.optim.AdamW(
+        [{"params": body, "lr": tc.learning_rate}, {"params": head, "lr": tc.head_learning_rate}],
+        weight_decay=tc.weight_decay,
+    )
+    batches = math.ceil(math.ceil(n_windows / tc.batch_size) / processes)
+    steps = math.ceil(batches / tc.gradient_accumulation_steps)
+    total = max(1, steps * tc.epochs)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_fraction * total), total)
+    return optimizer, scheduler, steps
+
+
+def epoch_batches(n: int, batch_size: int, seed: int, epoch: int, rank: int, world: int) -> list[list[int]]:
+    """This process's batches of window indices for ``epoch``: shuffled under the seed,
+    with the list wrapped round so every process gets the same number (nothing dropped).
+
+    >>> epoch_batches(5, 2, seed=0, epoch=1, rank=0, world=1) == epoch_batches(5, 2, 0, 1, 0, 1)
+    True
+    >>> sorted(i for b in epoch_batches(5, 2, 0, 1, 0, 1) for i in b)
+    [0, 1, 2, 3, 4]
+    """
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1000 + epoch)).tolist()
+    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    while world > 1 and len(batches) % world:
+        batches.append(batches[len(batches) % max(1, len(batches))])
+    return batches[rank::world]
+
+
+def _train_epoch(model, optimizer, scheduler, windows, tokenizer, accelerator, tc, epoch, log) -> float:
+    from tqdm.auto import tqdm
+
+    model.train()
+    batches = epoch_batches(len(windows), tc.batch_size, tc.seed, epoch,
+                            accelerator.process_index, accelerator.num_processes)
+    bar = tqdm(batches, desc=f"epoch {epoch}", disable=not (tc.progress and accelerator.is_main_process))
+    total, count = 0.0, 0
+    for batch in bar:
+        ids, mask, labels = (t.to(accelerator.device) for t in pad_batch(
+            [windows[i] for i in batch], tokenizer.pad_token_id, with_labels=True))
+        with accelerator.accumulate(model):
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            accelerator.backward(loss)
+            if accelerator.sync_gradients:
+                accelerator.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
+            optimizer.step()
+            if accelerator.sync_gradients:
+                scheduler.step()
+            optimizer.zero_grad()
+        total += loss.item()
+        count += 1
+        bar.set_postfix(loss=f"{total / count:.4f}")
+        log.write({"epoch": epoch, "step": count, "loss": loss.item(), "lr": scheduler.get_last_lr()[0]})
+    return total / max(1, count)
+
+
+def _predict(predictor: Predictor, accelerator, model, docs: Sequence[Document]) -> list[Document]:
+    predictor.model = accelerator.unwrap_model(model).eval()
+    try:
+        return predictor.predict(docs)
+    finally:
+        model.train()
+
+
+def _save_model(accelerator, model, tokenizer, settings: PreprocessSettings, run_dir: Path) -> None:
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        accelerator.unwrap_model(model).save_pretrained(run_dir, safe_serialization=True)
+        tokenizer.save_pretrained(run_dir)
+        settings.save(run_dir)
+
+
+def _save_checkpoint(accelerator, run_dir: Path, state: dict) -> None:
+    accelerator.save_state(str(run_dir / CHECKPOINT))
+    if accelerator.is_main_process:
+        (run_dir / CHECKPOINT / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+
+
+class _Log:
+    """JSON lines in the run directory (main process only)."""
+
+    def __init__(self, path: Path, enabled: bool, append: bool):
+        self.path, self.enabled = path, enabled
+        if enabled:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not append:
+                path.write_text("", encoding="utf-8")
+
+    def write(self, record: dict) -> None:
+        if self.enabled:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"time": round(time.time(), 3), **record}) + "\n")
+
+
+def finish_run(run_dir: Path, splits: dict, eval_docs: Sequence[Document], state: dict, config: Config) -> dict:
+    """Reload the selected model from disk, score dev/test/eval, write metrics, card, curve."""
+    predictor = Predictor.from_dir(run_dir, batch_size=config.train.eval_batch_size)
+    metrics: dict = {"best_epoch": state["best_epoch"], "dev_f1_at_best": state["best"]}
+    for name, docs in [("dev", splits["dev"]), ("test", splits["test"]), ("eval", eval_docs)]:
+        if docs:
+            metrics[name] = span_scores(docs, predictor.predict(docs))
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    plot_loss_curve(run_dir / "train_log.jsonl", run_dir / "loss.png")
+    write_model_card(run_dir, config, metrics)
+    return metrics
+
+
+def metrics_table(metrics: dict) -> str:
+    """Markdown table of span P/R/F1 per label for each scored set."""
+    lines = ["| set | label | precision | recall | F1 | support |", "|---|---|---:|---:|---:|---:|"]
+    for name in ("dev", "test", "eval"):
+        if name not in metrics:
+            continue
+        rows = [*metrics[name]["per_label"].items(), ("micro", metrics[name]["micro"])]
+        for label, m in rows:
+            lines.append(f"| {name} | {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |")
+    return "\n".join(lines)
+
+
+def plot_loss_curve(log_path: Path, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    steps = [r["loss"] for r in records if "loss" in r]
+    epochs = [r for r in records if "dev_micro_f1" in r]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
+    left.plot(range(1, len(steps) + 1), steps)
+    left.set(title="training loss", xlabel="step", ylabel="loss")
+    right.plot([r["epoch"] for r in epochs], [r["dev_micro_f1"] for r in epochs], marker="o")
+    right.set(title="dev span micro-F1", xlabel="epoch", ylim=(0, 1))
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def write_model_card(run_dir: Path, config: Config, metrics: dict) -> None:
+    card = [
+        "---", "library_name: transformers", "pipeline_tag: token-classification", "language: ar", "---", "",
+        f"# arner: {config.name}", "",
+        "Arabic token classifier for conflict news: MILITIA, PLACE and CASUALTY spans.", "",
+        f"- base encoder: `{config.model.name}`",
+        f"- data: seed gold `{config.data.seed_gold}`, {config.data.variants_per_sentence} variants per sentence, "
+        f"gazetteers `{config.data.gazetteers}`; evaluation set `{config.data.eval_set}` (never trained on)",
+        f"- selected epoch: {metrics['best_epoch']} (dev span micro-F1 {metrics['dev_f1_at_best']:.3f})",
+        "", "## Span-level results (exact offsets and label)", "", metrics_table(metrics), "",
+        "## Use", "", "```python", "from arner.predict import Predictor",
+        f"predictor = Predictor.from_dir({str(run_dir)!r})", "```", "",
+        "The text is split into words (proclitics apart) before the tokenizer, as `arner.json`",
+        "records; `transformers.pipeline('token-classification', model=DIR)` also loads this directory.",
+        "", "## Config", "", "```yaml", (run_dir / "config.yaml").read_text(encoding="utf-8").rstrip(), "```",
+    ]
+    (run_dir / "README.md").write_text("\n".join(card) + "\n", encoding="utf-8")

@@ -1,0 +1,142 @@
+"""Training: the tiny config through the real CLI, overfitting, save/load, resume, DDP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from arner.align import Preprocessor, bio_labels
+from arner.encoders.tiny import build_tiny_model
+from arner.predict import PreprocessSettings, Predictor, pad_batch
+from arner.spans import Document, Span
+from arner.training import epoch_batches, span_scores
+
+from conftest import ROOT
+
+SENTENCES = [
+    ("قتل 12 من عناصر وحزب الله في دير الزور", [("12", "CASUALTY"), ("حزب الله", "MILITIA"), ("دير الزور", "PLACE")]),
+    ("انتشرت الميليشيات الموالية لإيران في البوكمال", [("الميليشيات الموالية لإيران", "MILITIA"), ("البوكمال", "PLACE")]),
+    ("وقتل 4 من لواء \"فاطميون\" بمدينة الميادين", [("4", "CASUALTY"), ('لواء "فاطميون"', "MILITIA"), ("الميادين", "PLACE")]),
+]
+
+
+def make_doc(i: int, text: str, marks) -> Document:
+    spans, cursor = [], 0
+    for surface, label in marks:
+        start = text.index(surface, cursor)
+        spans.append(Span(start, start + len(surface), label))
+        cursor = start + len(surface)
+    return Document(f"s{i}", text, tuple(spans))
+
+
+def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_tiny_model_overfits_and_survives_save_and_load(tmp_path: Path) -> None:
+    docs = [make_doc(i, t, m) for i, (t, m) in enumerate(SENTENCES)]
+    labels = bio_labels()
+    torch.manual_seed(0)
+    model, tokenizer = build_tiny_model([d.text for d in docs], labels, seed=0)
+    settings = PreprocessSettings(labels, True, ["حزب", "لواء"], "none", 64, 16)
+    predictor = Predictor(model, tokenizer, settings, device="cpu")
+    windows = predictor.windows(docs)
+    ids, mask, gold = pad_batch(windows, tokenizer.pad_token_id, with_labels=True)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(150):
+        loss = model(input_ids=ids, attention_mask=mask, labels=gold).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    predicted = predictor.predict(docs)
+    assert [p.spans for p in predicted] == [d.spans for d in docs]  # includes حزب الله after و
+    # the predictor's path equals a direct forward pass, row for row
+    with torch.inference_mode():
+        direct = model.eval()(input_ids=ids, attention_mask=mask).logits.argmax(-1)
+    for row, window in enumerate(windows):
+        keep = [i for i, label in enumerate(window.labels) if label >= 0]
+        assert direct[row, keep].tolist() == [window.labels[i] for i in keep]
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    settings.save(tmp_path)
+    reloaded = Predictor.from_dir(tmp_path, device="cpu").predict(docs)
+    assert [p.spans for p in reloaded] == [p.spans for p in predicted]
+
+
+def test_span_scores_counts() -> None:
+    gold = [Document("a", "x" * 20, (Span(0, 2, "PLACE"), Span(4, 6, "MILITIA")))]
+    pred = [Document("a", "x" * 20, (Span(0, 2, "PLACE"), Span(4, 7, "MILITIA"), Span(9, 10, "CASUALTY")))]
+    scores = span_scores(gold, pred)
+    assert scores["micro"]["precision"] == pytest.approx(1 / 3)
+    assert scores["micro"]["recall"] == pytest.approx(1 / 2)
+    assert scores["per_label"]["PLACE"]["f1"] == 1.0
+
+
+def test_epoch_batches_cover_every_window_on_every_process() -> None:
+    shards = [epoch_batches(11, 2, seed=3, epoch=2, rank=r, world=3) for r in range(3)]
+    assert len({len(s) for s in shards}) == 1
+    assert {i for s in shards for b in s for i in b} == set(range(11))
+
+
+def test_tiny_config_end_to_end_through_the_cli(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    result = run_cli("train.py", "configs/tiny.yaml", f"train.output_dir={run_dir}",
+                     f"data.output_dir={tmp_path / 'data'}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "gold spans exact under this tokenization" in result.stdout
+    assert "| eval | micro |" in result.stdout or "| test | micro |" in result.stdout
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "arner.json", "config.yaml",
+                 "metrics.json", "train_log.jsonl", "loss.png", "README.md"):
+        assert (run_dir / name).exists(), name
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    assert set(metrics["test"]["per_label"]) == {"MILITIA", "PLACE", "CASUALTY"}
+    from transformers import pipeline
+
+    tagger = pipeline("token-classification", model=str(run_dir), device="cpu")
+    assert isinstance(tagger("قتل 4 من عناصر حزب الله في حلب"), list)
+    # same config and seed: same metrics on CPU
+    again = run_cli("train.py", "configs/tiny.yaml", f"train.output_dir={tmp_path / 'run2'}",
+                    f"data.output_dir={tmp_path / 'data2'}")
+    assert again.returncode == 0
+    assert json.loads((tmp_path / "run2" / "metrics.json").read_text(encoding="utf-8")) == metrics
+
+
+def test_resume_continues_from_the_last_checkpoint(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    common = ["train.py", "configs/tiny.yaml", f"train.output_dir={run_dir}", f"data.output_dir={tmp_path / 'd'}"]
+    assert run_cli(*common, "train.epochs=1").returncode == 0
+    resumed = run_cli(*common, "train.epochs=2", "train.resume=true")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resumed from" in resumed.stdout and "epoch 2:" in resumed.stdout and "epoch 1:" not in resumed.stdout
+    state = json.loads((run_dir / "checkpoint" / "trainer_state.json").read_text(encoding="utf-8"))
+    assert [h["epoch"] for h in state["history"]] == [1, 2]
+
+
+def test_bad_config_and_unloadable_model_fail_with_a_message() -> None:
+    typo = run_cli("train.py", "configs/tiny.yaml", "train.epochz=2")
+    assert typo.returncode == 2 and "train.epochz: unknown key (did you mean 'epochs'?)" in typo.stderr
+    missing = run_cli("train.py", "configs/tiny.yaml", "model.name=/nonexistent/model", "model.local_files_only=true")
+    assert missing.returncode == 2
+    assert "could not load model '/nonexistent/model'" in missing.stderr and "model.name=offline-e5" in missing.stderr
+
+
+@pytest.mark.slow
+def test_accelerate_launch_two_cpu_processes(tmp_path: Path) -> None:
+    run_dir = tmp_path / "ddp"
+    result = subprocess.run(
+        [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2",
+         "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+         "train.py", "configs/tiny.yaml", f"train.output_dir={run_dir}", f"data.output_dir={tmp_path / 'd'}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (run_dir / "model.safetensors").exists() and (run_dir / "metrics.json").exists()
+    assert result.stdout.count("epoch 1:") == 1  # only the main process prints

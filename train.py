@@ -1,0 +1,36 @@
+"""Fine-tune a token classifier: ``python train.py CONFIG [key=value ...]``.
+
+Also runs under ``accelerate launch [--multi_gpu|--cpu --num_processes N] train.py CONFIG``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from arner.config import ConfigError, load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0 if args else 2
+    try:
+        config = load_config(args[0], args[1:])
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    from arner.encoders.sources import ModelLoadError
+    from arner.training import train
+
+    try:
+        result = train(config)
+    except ModelLoadError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"run directory: {result.run_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
