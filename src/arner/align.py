@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from arner.config import UNKNOWN
 from arner.spans import LABELS, Document, Span
 from arner.text import Normalized, NormalizeOptions, Token, normalize, tokenize
 
@@ -166,6 +167,9 @@ def _label_windows(doc: Document, windows: list[Window], label2id: dict[str, int
     for window in windows:
         window.labels = [IGNORE if r[0] < 0 else label2id["O"] for r in window.char_ranges]
     for span in doc.spans:
+        if span.label == UNKNOWN:
+            _ignore_span(windows, span)
+            continue
         stats.spans += 1
         pieces = sorted({r for w in windows for r in w.char_ranges if r[0] >= 0 and r[0] < span.end and r[1] > span.start})
         if pieces and pieces[0][0] == span.start and pieces[-1][1] == span.end:
@@ -182,6 +186,14 @@ def _label_windows(doc: Document, windows: list[Window], label2id: dict[str, int
             if inside and (len(inside) < len(pieces)):
                 cut = True
         stats.spans_crossing_window += cut
+
+
+def _ignore_span(windows: list[Window], span: Span) -> None:
+    """Partial labels: subwords of an ``UNKNOWN`` span are left out of the loss."""
+    for window in windows:
+        for i, r in enumerate(window.char_ranges):
+            if r[0] >= 0 and r[0] < span.end and r[1] > span.start:
+                window.labels[i] = IGNORE
 
 
 def decode_window_predictions(

@@ -28,6 +28,9 @@ from typing import Any
 import yaml
 
 NUMBER_STYLES = ("digits", "arabic_indic", "words")
+CORPUS_FORMATS = ("conll", "jsonl")
+DROP, UNKNOWN = "O", "UNKNOWN"
+DEFAULT_LABELS = ("MILITIA", "PLACE", "CASUALTY")
 
 
 class ConfigError(ValueError):
@@ -35,12 +38,52 @@ class ConfigError(ValueError):
 
 
 @dataclass
-class DataConfig:
-    """How the seeded dataset is built from the seed gold."""
+class CorpusConfig:
+    """A public corpus read by path, mapped onto our labels.
 
-    seed_gold: str = "data/seed/article.spans.jsonl"
+    ``label_map`` sends each corpus label to one of ours, to ``O`` (dropped: taught
+    as outside) or to ``UNKNOWN`` (left out of the loss: the type may or may not be
+    ours, e.g. ANERcorp ORG may be a militia). ``numbers_unknown`` also leaves
+    every number out of the loss, for corpora that never mark casualties.
+    ``weight`` scales how many of its documents enter training (below 1 samples,
+    above 1 repeats), ``max_documents`` caps them, ``dev_documents`` holds some out
+    for the dev split. A corpus whose path is absent is skipped with a message.
+    """
+
+    name: str = ""
+    path: str = ""
+    format: str = "conll"
+    label_map: dict[str, str] = field(default_factory=dict)
+    weight: float = 1.0
+    max_documents: int = 0
+    dev_documents: int = 0
+    numbers_unknown: bool = False
+
+    def problems(self, where: str, labels: list[str]) -> list[str]:
+        out = []
+        if not self.name or not self.path:
+            out.append(f"{where}: needs a name and a path")
+        if self.format not in CORPUS_FORMATS:
+            out.append(f"{where}.format: choose from {list(CORPUS_FORMATS)}, got {self.format!r}")
+        if self.weight <= 0 or self.max_documents < 0 or self.dev_documents < 0:
+            out.append(f"{where}: weight must be > 0, max_documents and dev_documents >= 0")
+        allowed = [*labels, DROP, UNKNOWN]
+        for source, target in self.label_map.items():
+            if target not in allowed:
+                out.append(f"{where}.label_map.{source}: {target!r} is not one of {allowed}")
+        return out
+
+
+@dataclass
+class DataConfig:
+    """How the training data is built: the seeded dataset, plus public corpora."""
+
+    labels: list[str] = field(default_factory=lambda: list(DEFAULT_LABELS))
+    seed_gold: str | None = "data/seed/article.spans.jsonl"
     gazetteers: str = "data/gazetteers"
-    eval_set: str = "data/eval/conflict_news.spans.jsonl"
+    eval_set: str | None = "data/eval/conflict_news.spans.jsonl"
+    corpora: list[CorpusConfig] = field(default_factory=list)
+    test_corpora: list[CorpusConfig] = field(default_factory=list)
     output_dir: str = "runs/data/quickstart"
     seed: int = 13
     variants_per_sentence: int = 40
@@ -65,6 +108,16 @@ class DataConfig:
             out.append(f"data.number_styles: choose from {list(NUMBER_STYLES)}, got {self.number_styles}")
         if not self.keep_original and self.variants_per_sentence == 0:
             out.append("data: keep_original=false with variants_per_sentence=0 leaves no examples")
+        if not self.labels or len(set(self.labels)) != len(self.labels) or UNKNOWN in self.labels:
+            out.append(f"data.labels: distinct labels, not {UNKNOWN!r}, got {self.labels}")
+        if self.seed_gold is None and not self.corpora:
+            out.append("data: no training data: set seed_gold or list corpora")
+        for group in ("corpora", "test_corpora"):
+            for i, corpus in enumerate(getattr(self, group)):
+                out.extend(corpus.problems(f"data.{group}[{i}]", self.labels))
+        names = [c.name for c in self.corpora + self.test_corpora]
+        if len(set(names)) != len(names):
+            out.append(f"data: corpus names must be distinct, got {names}")
         return out
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from arner.augment import AugmentOptions, augment_document, variant_rng
 from arner.config import DataConfig
+from arner.corpora import load_corpus, sample_training, split_corpus
 from arner.gazetteers import load_gazetteers
 from arner.spans import LABELS, Document, Span, SpanError, read_jsonl, write_jsonl
 from arner.text import sentences
@@ -103,22 +104,41 @@ def expand(docs: Iterable[Document], config: DataConfig, gazetteers) -> tuple[li
 
 
 def build_dataset(config: DataConfig) -> BuildResult:
-    """Read the seed gold and gazetteers, split by sentence, augment each split."""
-    gazetteers = load_gazetteers(config.gazetteers)
-    sentence_docs = [s for doc in read_jsonl(config.seed_gold) for s in split_sentences(doc)]
-    result = BuildResult({})
-    for name, docs in assign_splits(sentence_docs, config).items():
-        expanded, skipped = expand(docs, config, gazetteers)
-        result.splits[name] = expanded
-        result.duplicates_skipped += skipped
-    check_no_leakage(result.splits, _eval_texts(config))
+    """The seeded dataset (seed split by sentence, each split augmented) plus corpora."""
+    result = BuildResult({name: [] for name in SPLITS})
+    if config.seed_gold:
+        gazetteers = load_gazetteers(config.gazetteers)
+        seed_docs = read_jsonl(config.seed_gold, labels=config.labels)
+        sentence_docs = [s for doc in seed_docs for s in split_sentences(doc)]
+        for name, docs in assign_splits(sentence_docs, config).items():
+            expanded, skipped = expand(docs, config, gazetteers)
+            result.splits[name] += expanded
+            result.duplicates_skipped += skipped
+    for index, corpus in enumerate(config.corpora):
+        docs = load_corpus(corpus, config.labels)
+        if docs is None:
+            continue
+        train, dev = split_corpus(docs, corpus, config.seed + index)
+        result.splits["train"] += sample_training(train, corpus, config.seed + index)
+        result.splits["dev"] += dev
+    for name in ("train", "dev"):
+        if not result.splits[name]:
+            raise ValueError(f"the {name} split is empty: check data.seed_gold, data.corpora and their paths")
+    check_no_leakage(result.splits, [d.text for docs in scored_sets(config).values() for d in docs])
     result.stats = dataset_stats(result.splits)
     return result
 
 
-def _eval_texts(config: DataConfig) -> list[str]:
-    path = Path(config.eval_set)
-    return [d.text for d in read_jsonl(path)] if path.exists() else []
+def scored_sets(config: DataConfig) -> dict[str, list[Document]]:
+    """Sets scored after training only: the evaluation set and the test corpora."""
+    sets: dict[str, list[Document]] = {}
+    if config.eval_set and Path(config.eval_set).exists():
+        sets["eval"] = read_jsonl(config.eval_set, labels=config.labels)
+    for corpus in config.test_corpora:
+        docs = load_corpus(corpus, config.labels)
+        if docs is not None:
+            sets[corpus.name] = [d.with_spans(s for s in d.spans if s.label in config.labels) for d in docs]
+    return sets
 
 
 def check_no_leakage(splits: dict[str, list[Document]], eval_texts: Sequence[str]) -> None:
@@ -142,7 +162,7 @@ def dataset_stats(splits: dict[str, list[Document]]) -> dict[str, dict[str, int]
         row.update({label: 0 for label in LABELS})
         for doc in docs:
             for span in doc.spans:
-                row[span.label] += 1
+                row[span.label] = row.get(span.label, 0) + 1
         stats[name] = row
     return stats
 
@@ -155,7 +175,8 @@ def stats_table(stats: dict[str, dict[str, int]]) -> str:
     |---|---:|---:|---:|---:|---:|
     | train | 2 | 5 | 3 | 1 | 0 |
     """
-    columns = ["sentences", "examples", *LABELS]
+    labels = dict.fromkeys(label for row in stats.values() for label in row if label not in ("sentences", "examples"))
+    columns = ["sentences", "examples", *labels]
     lines = ["| split | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for name, row in stats.items():
         lines.append(f"| {name} | " + " | ".join(str(row.get(c, 0)) for c in columns) + " |")

@@ -20,10 +20,10 @@ import torch
 
 from arner.align import AlignStats, Window, bio_labels
 from arner.config import Config, dump_config
-from arner.dataset import build_dataset
+from arner.dataset import build_dataset, scored_sets
 from arner.gazetteers import load_gazetteers
 from arner.predict import PreprocessSettings, Predictor, pad_batch
-from arner.spans import LABELS, Document, read_jsonl
+from arner.spans import LABELS, Document
 
 CHECKPOINT = "checkpoint"
 STATE_FILE = "trainer_state.json"
@@ -74,10 +74,11 @@ def train(config: Config) -> TrainResult:
     run_dir = Path(tc.output_dir)
     say = accelerator.print
     splits = build_dataset(config.data).splits
-    eval_docs = read_jsonl(config.data.eval_set) if Path(config.data.eval_set).exists() else []
+    scored = scored_sets(config.data)
+    labels = config.data.labels
     model, tokenizer, settings = load_model(config, splits["train"])
     predictor = Predictor(model, tokenizer, settings, batch_size=tc.eval_batch_size, device=str(accelerator.device))
-    windows = _report_alignment(predictor, splits, eval_docs, say)
+    windows = _report_alignment(predictor, splits, scored, say)
     state = _initial_state(run_dir, tc.resume)
     history = state["history"]
     optimizer, scheduler, steps_per_epoch = _optimizer(model, tc, len(windows), accelerator.num_processes)
@@ -92,7 +93,7 @@ def train(config: Config) -> TrainResult:
     log = _Log(run_dir / "train_log.jsonl", accelerator.is_main_process, append=tc.resume)
     for epoch in range(state["epoch"] + 1, tc.epochs + 1):
         loss = _train_epoch(model, optimizer, scheduler, windows, tokenizer, accelerator, tc, epoch, log)
-        dev = span_scores(splits["dev"], _predict(predictor, accelerator, model, splits["dev"]))
+        dev = span_scores(splits["dev"], _predict(predictor, accelerator, model, splits["dev"]), labels)
         f1 = dev["micro"]["f1"]
         history.append({"epoch": epoch, "train_loss": loss, "dev_f1": f1})
         log.write({"epoch": epoch, "train_loss": loss, "dev_micro_f1": f1})
@@ -110,7 +111,7 @@ def train(config: Config) -> TrainResult:
     accelerator.wait_for_everyone()
     metrics = {}
     if accelerator.is_main_process:
-        metrics = finish_run(run_dir, splits, eval_docs, state, config)
+        metrics = finish_run(run_dir, splits, scored, state, config)
         say(metrics_table(metrics))
     return TrainResult(run_dir, metrics, history)
 
@@ -123,7 +124,7 @@ def load_model(config: Config, train_docs: Sequence[Document]):
     lexicon = set(load_gazetteers(config.data.gazetteers).lexicon())
     lexicon |= {d.span_text(s).split()[0] for d in train_docs for s in d.spans}
     normalize = "none" if mc.normalize == "auto" else mc.normalize
-    labels = bio_labels()
+    labels = bio_labels(config.data.labels)
     texts = [d.text for d in train_docs]
     model, tokenizer = load_token_classifier(
         mc.name, labels, texts=texts, seed=config.train.seed, cache_dir=mc.cache_dir,
@@ -133,10 +134,10 @@ def load_model(config: Config, train_docs: Sequence[Document]):
     return model, tokenizer, settings
 
 
-def _report_alignment(predictor: Predictor, splits: dict, eval_docs: Sequence[Document], say) -> list[Window]:
+def _report_alignment(predictor: Predictor, splits: dict, scored: dict, say) -> list[Window]:
     """Encode the training windows and print how exactly each gold set is represented."""
     train_windows: list[Window] = []
-    for name, docs in [*splits.items(), ("eval", eval_docs)]:
+    for name, docs in [*splits.items(), *scored.items()]:
         if not docs:
             continue
         stats = AlignStats()
@@ -251,13 +252,14 @@ class _Log:
                 handle.write(json.dumps({"time": round(time.time(), 3), **record}) + "\n")
 
 
-def finish_run(run_dir: Path, splits: dict, eval_docs: Sequence[Document], state: dict, config: Config) -> dict:
-    """Reload the selected model from disk, score dev/test/eval, write metrics, card, curve."""
+def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: Config) -> dict:
+    """Reload the selected model from disk, score dev, test and the scored sets; write
+    metrics, model card and loss curve."""
     predictor = Predictor.from_dir(run_dir, batch_size=config.train.eval_batch_size)
     metrics: dict = {"best_epoch": state["best_epoch"], "dev_f1_at_best": state["best"]}
-    for name, docs in [("dev", splits["dev"]), ("test", splits["test"]), ("eval", eval_docs)]:
+    for name, docs in [("dev", splits["dev"]), ("test", splits["test"]), *scored.items()]:
         if docs:
-            metrics[name] = span_scores(docs, predictor.predict(docs))
+            metrics[name] = span_scores(docs, predictor.predict(docs), config.data.labels)
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     plot_loss_curve(run_dir / "train_log.jsonl", run_dir / "loss.png")
     write_model_card(run_dir, config, metrics)
@@ -267,10 +269,10 @@ def finish_run(run_dir: Path, splits: dict, eval_docs: Sequence[Document], state
 def metrics_table(metrics: dict) -> str:
     """Markdown table of span P/R/F1 per label for each scored set."""
     lines = ["| set | label | precision | recall | F1 | support |", "|---|---|---:|---:|---:|---:|"]
-    for name in ("dev", "test", "eval"):
-        if name not in metrics:
+    for name, scores in metrics.items():
+        if not isinstance(scores, dict):
             continue
-        rows = [*metrics[name]["per_label"].items(), ("micro", metrics[name]["micro"])]
+        rows = [*scores["per_label"].items(), ("micro", scores["micro"])]
         for label, m in rows:
             lines.append(f"| {name} | {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |")
     return "\n".join(lines)
@@ -302,7 +304,10 @@ def write_model_card(run_dir: Path, config: Config, metrics: dict) -> None:
         "Arabic token classifier for conflict news: MILITIA, PLACE and CASUALTY spans.", "",
         f"- base encoder: `{config.model.name}`",
         f"- data: seed gold `{config.data.seed_gold}`, {config.data.variants_per_sentence} variants per sentence, "
-        f"gazetteers `{config.data.gazetteers}`; evaluation set `{config.data.eval_set}` (never trained on)",
+        f"gazetteers `{config.data.gazetteers}`; corpora: "
+        f"{', '.join(f'{c.name} (weight {c.weight})' for c in config.data.corpora) or 'none'}",
+        f"- scored after training only: evaluation set `{config.data.eval_set}`, "
+        f"test corpora: {', '.join(c.name for c in config.data.test_corpora) or 'none'}",
         f"- selected epoch: {metrics['best_epoch']} (dev span micro-F1 {metrics['dev_f1_at_best']:.3f})",
         "", "## Span-level results (exact offsets and label)", "", metrics_table(metrics), "",
         "## Use", "", "```python", "from arner.predict import Predictor",

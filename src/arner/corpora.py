@@ -1,0 +1,80 @@
+"""Public corpora as extra training data: label maps, partial labels, sampling.
+
+A corpus is read by path (never copied into the repository), its labels mapped
+onto ours. Types that may or may not be ours become ``UNKNOWN`` spans, whose
+subwords are left out of the loss instead of being taught as ``O``.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from arner.config import DROP, UNKNOWN, CorpusConfig
+from arner.formats.conll import ConllReport, map_labels, read_conll
+from arner.spans import Document, Span, read_jsonl
+from arner.text import tokenize
+
+
+def load_corpus(corpus: CorpusConfig, labels: Sequence[str]) -> list[Document] | None:
+    """The corpus's documents with mapped labels, or None (with a message) when its path is absent."""
+    path = Path(corpus.path)
+    if not path.exists():
+        print(f"corpus {corpus.name}: {path} is absent, skipped", file=sys.stderr)
+        return None
+    if corpus.format == "jsonl":
+        docs = read_jsonl(path, labels=None)
+    else:
+        report = ConllReport()
+        docs = read_conll(path, doc_prefix=corpus.name, report=report)
+        print(f"corpus {corpus.name}: {report.sentences} sentences, {report.spans} spans, "
+              f"{report.stray_inside_fixed} stray I- read as starts, {report.nested_dropped} nested dropped",
+              file=sys.stderr)
+    targets = {source: (None if target == DROP else target) for source, target in corpus.label_map.items()}
+    identity = {label: label for label in labels}
+    docs = map_labels(docs, {**identity, **targets})
+    if corpus.numbers_unknown:
+        docs = [mark_numbers_unknown(d) for d in docs]
+    return [Document(d.id, d.text, d.spans, {"source_id": d.id, "corpus": corpus.name}) for d in docs]
+
+
+def mark_numbers_unknown(doc: Document) -> Document:
+    """Add ``UNKNOWN`` spans over number tokens not inside another span.
+
+    >>> doc = mark_numbers_unknown(Document("d", "قتل 5 في حلب", (Span(9, 12, "PLACE"),)))
+    >>> [(doc.span_text(s), s.label) for s in doc.spans]
+    [('5', 'UNKNOWN'), ('حلب', 'PLACE')]
+    """
+    taken = [(s.start, s.end) for s in doc.spans]
+    extra = [
+        Span(tok.start, tok.end, UNKNOWN)
+        for tok in tokenize(doc.text)
+        if any(ch.isdigit() for ch in tok.text) and not any(a < tok.end and tok.start < b for a, b in taken)
+    ]
+    return doc.with_spans([*doc.spans, *extra])
+
+
+def sample_training(docs: Sequence[Document], corpus: CorpusConfig, seed: int) -> list[Document]:
+    """``weight`` x the documents (sampled below 1, repeated above), then the cap.
+
+    >>> from arner.config import CorpusConfig
+    >>> docs = [Document(str(i), "x") for i in range(10)]
+    >>> len(sample_training(docs, CorpusConfig(weight=0.5), 0)), len(sample_training(docs, CorpusConfig(weight=2.5), 0))
+    (5, 25)
+    >>> len(sample_training(docs, CorpusConfig(weight=2.0, max_documents=12), 0))
+    12
+    """
+    rng = random.Random(seed)
+    whole, fraction = divmod(corpus.weight, 1.0)
+    picked = list(docs) * int(whole) + rng.sample(list(docs), round(fraction * len(docs)))
+    rng.shuffle(picked)
+    return picked[: corpus.max_documents] if corpus.max_documents else picked
+
+
+def split_corpus(docs: Sequence[Document], corpus: CorpusConfig, seed: int) -> tuple[list[Document], list[Document]]:
+    """``(train, dev)``: ``dev_documents`` held out at random under the seed."""
+    order = list(docs)
+    random.Random(seed).shuffle(order)
+    return order[corpus.dev_documents :], order[: corpus.dev_documents]

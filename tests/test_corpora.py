@@ -1,0 +1,88 @@
+"""Public corpora as training data: label maps, partial labels, sampling, absent paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arner.align import IGNORE, AlignStats, Preprocessor, bio_labels, encode_documents
+from arner.config import CorpusConfig, load_config
+from arner.corpora import load_corpus, sample_training
+from arner.dataset import build_dataset
+from arner.encoders.tiny import train_tiny_tokenizer
+
+from conftest import CORPORA, DATA, ROOT
+
+CONLL = "قتل O\n5 O\nمن O\nحزب B-ORG\nالله I-ORG\nفي O\nحلب B-LOC\nوزار O\nعلي B-PERS\n\nوصل O\n3 O\nإلى O\nدمشق B-LOC\n"
+TRANSFER_MAP = {"LOC": "PLACE", "ORG": "UNKNOWN", "PERS": "O", "MISC": "O"}
+
+
+def small_corpus(tmp_path: Path, **changes) -> CorpusConfig:
+    path = tmp_path / "small.txt"
+    path.write_text(CONLL, encoding="utf-8")
+    return CorpusConfig(name="small", path=str(path), label_map=TRANSFER_MAP, **changes)
+
+
+def test_label_map_partial_labels_and_unknown_numbers(tmp_path: Path) -> None:
+    docs = load_corpus(small_corpus(tmp_path, numbers_unknown=True), ["MILITIA", "PLACE", "CASUALTY"])
+    first = docs[0]
+    assert [(first.span_text(s), s.label) for s in first.spans] == [
+        ("5", "UNKNOWN"), ("حزب الله", "UNKNOWN"), ("حلب", "PLACE")]
+    assert docs[1].extra["corpus"] == "small"
+
+
+def test_unknown_spans_are_left_out_of_the_loss(tmp_path: Path) -> None:
+    docs = load_corpus(small_corpus(tmp_path, numbers_unknown=True), ["MILITIA", "PLACE", "CASUALTY"])
+    labels = bio_labels()
+    tokenizer = train_tiny_tokenizer([d.text for d in docs])
+    stats = AlignStats()
+    [window, _] = encode_documents(docs, tokenizer, {l: i for i, l in enumerate(labels)}, Preprocessor(False),
+                                   max_length=64, stride=8, stats=stats)
+    by_char = {r: label for r, label in zip(window.char_ranges, window.labels) if r[0] >= 0}
+    text = docs[0].text
+    assert by_char[(text.index("5"), text.index("5") + 1)] == IGNORE
+    assert all(by_char[r] == IGNORE for r in by_char if text.index("حزب") <= r[0] < text.index("في"))
+    assert by_char[(text.index("علي"), text.index("علي") + 3)] == labels.index("O")  # PERS taught as O
+    assert stats.spans == 2  # only the PLACE spans count as gold
+
+
+def test_a_label_missing_from_the_map_is_an_error(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path)
+    corpus.label_map = {"LOC": "PLACE"}
+    with pytest.raises(ValueError, match="label 'ORG' is not in the label map"):
+        load_corpus(corpus, ["MILITIA", "PLACE", "CASUALTY"])
+
+
+def test_absent_corpus_is_skipped_with_a_message(tmp_path: Path, capsys) -> None:
+    corpus = CorpusConfig(name="gone", path=str(tmp_path / "missing.txt"), label_map=TRANSFER_MAP)
+    assert load_corpus(corpus, ["PLACE"]) is None
+    assert "corpus gone:" in capsys.readouterr().err
+
+
+def test_seed_mixed_with_a_weighted_corpus(tmp_path: Path) -> None:
+    config = load_config(ROOT / "configs" / "tiny.yaml").data
+    config.seed_gold = str(DATA / "seed" / "article.spans.jsonl")
+    config.gazetteers = str(DATA / "gazetteers")
+    config.corpora = [small_corpus(tmp_path, weight=3.0, dev_documents=1)]
+    splits = build_dataset(config).splits
+    from_corpus = [d for d in splits["train"] if d.extra.get("corpus") == "small"]
+    assert len(from_corpus) == 3  # 1 training document x weight 3
+    assert sum(d.extra.get("corpus") == "small" for d in splits["dev"]) == 1
+
+
+def test_sampling_weight_and_cap_are_deterministic() -> None:
+    from arner.spans import Document
+
+    docs = [Document(str(i), "x") for i in range(20)]
+    a = sample_training(docs, CorpusConfig(weight=0.3), 5)
+    assert [d.id for d in a] == [d.id for d in sample_training(docs, CorpusConfig(weight=0.3), 5)]
+    assert len(a) == 6
+
+
+@pytest.mark.skipif(not (CORPORA / "anercorp_camellab").exists(), reason="../shared/corpora/anercorp_camellab is absent")
+def test_anercorp_config_reads_the_real_corpus() -> None:
+    config = load_config(ROOT / "configs" / "anercorp.yaml")
+    docs = load_corpus(config.data.corpora[0], config.data.labels)
+    assert len(docs) == 3988
+    assert {s.label for d in docs for s in d.spans} == {"PERS", "LOC", "ORG", "MISC"}
