@@ -23,7 +23,7 @@ from arner.config import Config, dump_config
 from arner.dataset import build_dataset, scored_sets
 from arner.gazetteers import load_gazetteers
 from arner.predict import PreprocessSettings, Predictor, pad_batch
-from arner.spans import LABELS, Document
+from arner.spans import LABELS, Document, read_jsonl
 
 CHECKPOINT = "checkpoint"
 STATE_FILE = "trainer_state.json"
@@ -78,7 +78,8 @@ def train(config: Config) -> TrainResult:
     labels = config.data.labels
     model, tokenizer, settings = load_model(config, splits["train"])
     predictor = Predictor(model, tokenizer, settings, batch_size=tc.eval_batch_size, device=str(accelerator.device))
-    windows = _report_alignment(predictor, splits, scored, say)
+    seed_gold = {"seed": read_jsonl(config.data.seed_gold, labels=labels)} if config.data.seed_gold else {}
+    windows = _report_alignment(predictor, splits, {**seed_gold, **scored}, say)
     state = _initial_state(run_dir, tc.resume)
     history = state["history"]
     optimizer, scheduler, steps_per_epoch = _optimizer(model, tc, len(windows), accelerator.num_processes)

@@ -1,0 +1,175 @@
+#!/usr/bin/env python
+"""Score predicted spans against gold and write a report folder.
+
+    python evaluate.py --gold GOLD.jsonl --pred PRED.jsonl --out DIR
+    python evaluate.py --corpus anercorp --corpus-dir ../shared/corpora/anercorp_camellab \\
+        --pred PRED.jsonl --out DIR [--split test] [--label-map MAP.yaml]
+    python evaluate.py --gold GOLD.jsonl --model RUN_DIR --out DIR   # predict first, then score
+    python evaluate.py ... --compare OTHER_DIR   # paired bootstrap against another run
+
+With --corpus the gold documents are the corpus sentences as
+arner.formats.conll.read_conll reads them: ids ``{corpus}-{split}-{n}`` (n from
+1) and texts of the tokens joined by single spaces; --pred must use the same.
+
+DIR gets metrics.json, report.md, confusion.png, errors.jsonl and
+per_document.json (what --compare reads). The scoring itself lives in
+:mod:`arner.metrics` and the writing in :mod:`arner.report`, so that tests and
+notebooks call the same functions. Bad input exits with status 2 and one line
+on stderr naming the file, line and document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+try:
+    import arner  # noqa: F401
+except ImportError:  # a plain checkout without `pip install -e .`: use the source tree
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
+
+from arner.metrics import (
+    CORPUS_LABEL_MAPS,
+    EvaluationError,
+    compare_runs,
+    evaluate_documents,
+    load_corpus,
+    load_label_map,
+    load_per_document,
+    mapped_labels,
+    read_documents,
+)
+from arner.report import write_report
+from arner.spans import LABELS, SpanError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evaluate.py", description=__doc__.split("\n\n")[0])
+    gold = parser.add_mutually_exclusive_group(required=True)
+    gold.add_argument("--gold", type=Path, help="gold documents, JSONL interchange format")
+    gold.add_argument(
+        "--corpus", choices=sorted(CORPUS_LABEL_MAPS), help="take the gold from a public corpus"
+    )
+    parser.add_argument("--corpus-dir", type=Path, help="folder of the --corpus files")
+    parser.add_argument("--split", default="test", help="corpus split (default: test)")
+    parser.add_argument(
+        "--label-map", type=Path, help="YAML corpus label -> arner label or null (with --corpus)"
+    )
+    pred = parser.add_mutually_exclusive_group(required=True)
+    pred.add_argument("--pred", type=Path, help="predicted documents, JSONL, same ids and texts")
+    pred.add_argument(
+        "--model", type=Path, metavar="RUN_DIR",
+        help="a trained run directory: predict the gold texts first (saved as DIR/predictions.jsonl)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="folder for the report (created)")
+    parser.add_argument(
+        "--labels",
+        nargs="+",
+        help=f"labels to score (default: {' '.join(LABELS)}, "
+        "or those the corpus label map produces); commas also separate",
+    )
+    parser.add_argument(
+        "--bootstrap", type=int, default=1000, help="bootstrap resamples, 0 for none (default 1000)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="OTHER_DIR",
+        help="another evaluation folder on the same gold: "
+        "paired bootstrap of the micro-F1 difference",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
+    return parser
+
+
+def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.corpus and args.corpus_dir is None:
+        parser.error("--corpus needs --corpus-dir")
+    if not args.corpus and (args.corpus_dir or args.label_map):
+        parser.error("--corpus-dir and --label-map go with --corpus")
+    if args.bootstrap < 0:
+        parser.error(f"--bootstrap must be 0 or more, got {args.bootstrap}")
+
+
+def _labels(args: argparse.Namespace, label_map: dict[str, str | None] | None) -> tuple[str, ...]:
+    if args.labels:
+        return tuple(part for item in args.labels for part in item.split(",") if part)
+    return mapped_labels(label_map) if label_map is not None else LABELS
+
+
+def _gold(args: argparse.Namespace) -> tuple[list[Any], Any, dict[str, str | None] | None]:
+    """Gold documents, their source and the label map used (None for a JSONL gold)."""
+    if args.gold is not None:
+        docs, source = read_documents(args.gold)
+        return docs, source, None
+    label_map = load_label_map(args.label_map) if args.label_map else CORPUS_LABEL_MAPS[args.corpus]
+    docs, source = load_corpus(args.corpus, args.corpus_dir, args.split, label_map)
+    return docs, source, label_map
+
+
+def predict_to_file(run_dir: Path, gold: list[Any], path: Path) -> Path:
+    """Run the batch predictor over the gold texts and write its output."""
+    from arner.predict import Predictor
+    from arner.spans import write_jsonl
+
+    predictions = Predictor.from_dir(run_dir).predict([doc.with_spans(()) for doc in gold])
+    write_jsonl(predictions, path)
+    return path
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Score, compare if asked, write the report folder; returns the metrics."""
+    other = load_per_document(args.compare) if args.compare else None  # fail before the long part
+    gold, gold_source, label_map = _gold(args)
+    if args.model is not None:
+        args.pred = predict_to_file(args.model, gold, args.out / "predictions.jsonl")
+    pred, pred_source = read_documents(args.pred)
+    metrics = evaluate_documents(
+        gold,
+        pred,
+        labels=_labels(args, label_map),
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        gold_source=gold_source,
+        pred_source=pred_source,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    metrics["inputs"] = {"gold": gold_source.name, "pred": str(args.pred)}
+    if label_map is not None:
+        metrics["inputs"]["label_map"] = label_map
+    if other is not None:
+        metrics["compare"] = compare_runs(
+            metrics["per_document"],
+            other,
+            samples=args.bootstrap,
+            seed=args.seed,
+            other_name=str(args.compare),
+        )
+    write_report(metrics, args.out)
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_args(parser, args)
+    try:
+        metrics = run(args)
+    except (SpanError, EvaluationError, OSError) as err:
+        print(f"evaluate.py: error: {err}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        micro = metrics["span_exact"]["micro"]
+        print(
+            f"span_exact micro P {micro['precision']:.4f} R {micro['recall']:.4f} "
+            f"F1 {micro['f1']:.4f} on {metrics['documents']} documents; "
+            f"report in {args.out / 'report.md'}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""Write an evaluation to a folder: metrics.json, report.md, confusion.png, errors.jsonl.
+
+:func:`write_report` takes the dict :func:`arner.metrics.evaluate_documents`
+returns. The bulky parts go to their own files: the error list to
+``errors.jsonl`` (one error a line) and the per-document counts that
+``evaluate.py --compare`` needs to ``per_document.json``.
+
+>>> block = {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2, "tp": 1, "fp": 0, "fn": 1}
+>>> table = {"micro": block, "macro": block, "per_label": {"PLACE": block}}
+>>> md = render_markdown({"labels": ["PLACE"], "documents": 3, "span_exact": table})
+>>> print(next(line for line in md.splitlines() if line.startswith("| PLACE")))
+| PLACE | 100.00 | 50.00 | 66.67 | - | 2 | 1 | 0 | 1 |
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from arner.metrics import PER_DOCUMENT_FILE, SCHEMES
+
+__all__ = ["write_report", "render_markdown", "plot_confusion"]
+
+METRICS_FILE = "metrics.json"
+REPORT_FILE = "report.md"
+CONFUSION_FILE = "confusion.png"
+ERRORS_FILE = "errors.jsonl"
+# Keys of the metrics dict that go to side files rather than metrics.json.
+_SIDE_KEYS = ("errors", "per_document")
+ERROR_EXAMPLES = 30
+
+
+def write_report(
+    metrics: Mapping[str, Any],
+    out_dir: str | Path,
+    *,
+    title: str = "Evaluation report",
+    plot: bool = True,
+) -> dict[str, Path]:
+    """Write every file of an evaluation into ``out_dir`` (created); returns name -> path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "metrics": out / METRICS_FILE,
+        "report": out / REPORT_FILE,
+        "errors": out / ERRORS_FILE,
+        "per_document": out / PER_DOCUMENT_FILE,
+    }
+    summary = {k: v for k, v in metrics.items() if k not in _SIDE_KEYS}
+    summary["files"] = {name: path.name for name, path in paths.items()}
+    if plot and "confusion" in metrics:
+        paths["confusion"] = plot_confusion(metrics["confusion"], out / CONFUSION_FILE)
+        summary["files"]["confusion"] = CONFUSION_FILE
+    _write_json(paths["metrics"], summary)
+    _write_json(paths["per_document"], metrics.get("per_document", {}))
+    with paths["errors"].open("w", encoding="utf-8") as handle:
+        for error in metrics.get("errors", ()):
+            handle.write(json.dumps(error, ensure_ascii=False) + "\n")
+    paths["report"].write_text(render_markdown(metrics, title=title), encoding="utf-8")
+    return paths
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def plot_confusion(confusion: Mapping[str, Any], path: str | Path) -> Path:
+    """Draw the type confusion matrix (rows gold, columns predicted) as a PNG."""
+    # The Figure API renders through Agg without pyplot, so no global backend is switched.
+    from matplotlib.figure import Figure
+
+    labels, matrix = confusion["labels"], confusion["matrix"]
+    figure = Figure(figsize=(1.2 * len(labels) + 2, 1.0 * len(labels) + 1.5), layout="constrained")
+    axes = figure.add_subplot()
+    axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels, rotation=30)
+    axes.set_yticks(range(len(labels)), labels)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("gold")
+    peak = max((v for row in matrix for v in row), default=0)
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            colour = "white" if peak and value > peak / 2 else "black"
+            axes.text(j, i, str(value), ha="center", va="center", color=colour)
+    figure.savefig(path, dpi=120)
+    return Path(path)
+
+
+# ---------------------------------------------------------------- markdown
+
+
+def render_markdown(metrics: Mapping[str, Any], *, title: str = "Evaluation report") -> str:
+    """The whole report.md; sections whose metrics are absent are left out."""
+    parts = [f"# {title}", "", *_overview(metrics)]
+    sections = [
+        ("span_exact", "Spans, exact offsets", _table_section),
+        (
+            "span_partial",
+            "Spans, partial overlap (SemEval partial: an overlap earns half)",
+            _table_section,
+        ),
+        ("semeval", "SemEval-2013 view", _semeval_section),
+        ("seqeval_strict", "Word tokens, seqeval strict (IOB2)", _seqeval_section),
+        ("seqeval_lenient", "Word tokens, seqeval default (conlleval)", _seqeval_section),
+        ("casualty_value", "Casualty values", _casualty_section),
+        ("confusion", "Type confusion (rows gold, columns predicted)", _confusion_section),
+        ("errors", "Errors", _errors_section),
+        ("compare", "Paired comparison", _compare_section),
+    ]
+    for key, heading, render in sections:
+        if metrics.get(key) is not None:
+            parts += ["", f"## {heading}", "", *render(metrics[key])]
+    return "\n".join(parts) + "\n"
+
+
+def _overview(metrics: Mapping[str, Any]) -> list[str]:
+    lines = [f"- {name}: `{value}`" for name, value in metrics.get("inputs", {}).items()]
+    labels = ", ".join(metrics.get("labels", []))
+    lines.append(f"- documents: {metrics.get('documents', 0)}; labels: {labels}")
+    spans = metrics.get("spans", {})
+    for side in ("gold", "pred"):
+        if side in spans:
+            counts = ", ".join(f"{label} {n}" for label, n in spans[side].items())
+            lines.append(f"- {side} spans: {counts}")
+    boot, one = metrics.get("bootstrap"), metrics.get("documents") == 1
+    if boot and boot["samples"]:
+        lines.append(
+            f"- 95% intervals: {boot['samples']} bootstrap resamples of the documents, "
+            f"seed {boot['seed']}" + (" (one document: nothing to resample)" if one else "")
+        )
+    return lines
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
+def _ci(block: Mapping[str, Any]) -> str:
+    ci = block.get("f1_ci")
+    return "-" if not ci else f"{_pct(ci[0])}-{_pct(ci[1])}"
+
+
+def _count(value: Any) -> str:
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _row(*cells: Any) -> str:
+    """One markdown table row."""
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def _header(*names: str) -> list[str]:
+    return [_row(*names), "|---" * len(names) + "|"]
+
+
+def _scores(block: Mapping[str, Any]) -> tuple[str, str, str]:
+    return _pct(block["precision"]), _pct(block["recall"]), _pct(block["f1"])
+
+
+def _table_section(table: Mapping[str, Any]) -> list[str]:
+    lines = _header("label", "P", "R", "F1", "F1 95% CI", "support", "tp", "fp", "fn")
+    rows = [*table["per_label"].items(), ("micro", table["micro"]), ("macro", table["macro"])]
+    for name, b in rows:
+        counts = (_count(b.get(key)) for key in ("support", "tp", "fp", "fn"))
+        lines.append(_row(name, *_scores(b), _ci(b), *counts))
+    return lines
+
+
+def _semeval_rows(name: str, schemes: Mapping[str, Any]) -> list[str]:
+    keys = ("COR", "INC", "PAR", "MIS", "SPU", "POS", "ACT")
+    return [
+        _row(name, scheme, *(schemes[scheme][k] for k in keys), *_scores(schemes[scheme]))
+        for scheme in SCHEMES
+    ]
+
+
+def _semeval_section(semeval: Mapping[str, Any]) -> list[str]:
+    lines = [
+        "COR correct, INC incorrect, PAR partial, MIS missed, SPU spurious; POS = COR+INC+PAR+MIS "
+        "(gold), ACT = COR+INC+PAR+SPU (predicted). Per label, SPU counts under the predicted "
+        "label "
+        "and the rest under the gold label.",
+        "",
+        *_header(
+            "label", "scheme", "COR", "INC", "PAR", "MIS", "SPU", "POS", "ACT", "P", "R", "F1"
+        ),
+    ]
+    lines += _semeval_rows("all", semeval["overall"])
+    for label, schemes in semeval["per_label"].items():
+        lines += _semeval_rows(label, schemes)
+    return lines
+
+
+def _seqeval_section(block: Mapping[str, Any]) -> list[str]:
+    lines = _table_section(block)
+    invalid = block.get("invalid_sequences", {})
+    lines += [
+        "",
+        f"Invalid I- tags (continuing nothing): gold {invalid.get('gold', 0)}, "
+        f"predicted {invalid.get('pred', 0)}.",
+    ]
+    for side, report in block.get("alignment", {}).items():
+        lines.append(
+            f"Alignment, {side}: {report['spans']} spans on word tokens, {report['widened']} "
+            f"widened to whole tokens, {report['untaggable']} not expressible as word tags."
+        )
+    return lines
+
+
+def _casualty_section(block: Mapping[str, Any]) -> list[str]:
+    lines = [
+        "A predicted count is right when it overlaps a gold CASUALTY span with the same value.",
+        "",
+        *_header("P", "R", "F1", "F1 95% CI", "support", "tp", "fp", "fn"),
+        _row(*_scores(block), _ci(block), *(block[k] for k in ("support", "tp", "fp", "fn"))),
+    ]
+    unparsed = block.get("unparsed", [])
+    lines += ["", f"Spans whose number could not be read: {len(unparsed)}."]
+    lines += [
+        f"- {u['side']} `{u['doc_id']}` [{u['start']}, {u['end']}): {u['text']}" for u in unparsed
+    ]
+    return lines
+
+
+def _confusion_section(confusion: Mapping[str, Any]) -> list[str]:
+    labels = confusion["labels"]
+    lines = _header("gold \\ predicted", *labels)
+    for label, row in zip(labels, confusion["matrix"], strict=True):
+        lines.append(_row(label, *row))
+    return lines + ["", f"![confusion matrix]({CONFUSION_FILE})"]
+
+
+def _span_text(span: Mapping[str, Any] | None) -> str:
+    if span is None:
+        return "-"
+    return f"{span['label']} [{span['start']}, {span['end']}) «{span['text']}»"
+
+
+def _errors_section(errors: Sequence[Mapping[str, Any]]) -> list[str]:
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(Counter(e["kind"] for e in errors).items()))
+    lines = [
+        f"{len(errors)} errors ({kinds or 'none'}); all of them, with context, in `{ERRORS_FILE}`."
+    ]
+    if errors:
+        lines += ["", *_header("document", "kind", "gold", "predicted", "context")]
+    for e in errors[:ERROR_EXAMPLES]:
+        context = f"…{e['left'][-20:]}⟦{e['middle']}⟧{e['right'][:20]}…"
+        cells = (e["doc_id"], e["kind"], _span_text(e["gold"]), _span_text(e["pred"]), context)
+        lines.append(_row(*map(_cell, cells)))
+    return lines
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _compare_section(compare: Mapping[str, Any]) -> list[str]:
+    ci = compare.get("delta_ci")
+    interval = f"{_pct(ci[0])} to {_pct(ci[1])}" if ci else "-"
+    p_value = "-" if compare.get("p_value") is None else f"{compare['p_value']:.4f}"
+    return [
+        f"{compare['metric']}: this run {_pct(compare['f1'])}, "
+        f"`{compare['other']}` {_pct(compare['other_f1'])}.",
+        f"Difference {_pct(compare['delta'])} points, 95% interval {interval} "
+        f"({compare['samples']} paired resamples, seed {compare['seed']}); "
+        f"one-sided p = {p_value}.",
+    ]

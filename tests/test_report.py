@@ -1,0 +1,107 @@
+"""arner.report: the files of an evaluation folder and the markdown report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from arner.metrics import evaluate_documents, load_per_document, read_documents
+from arner.report import render_markdown, write_report
+from arner.spans import Document, Span
+
+
+@pytest.fixture(scope="module")
+def seed_metrics() -> dict:
+    root = Path(__file__).resolve().parents[1]
+    gold, gold_source = read_documents(root / "data/seed/article.spans.jsonl")
+    pred, pred_source = read_documents(root / "data/eval/perturbed_seed.spans.jsonl")
+    return evaluate_documents(
+        gold, pred, bootstrap=50, gold_source=gold_source, pred_source=pred_source
+    )
+
+
+def test_write_report_writes_every_file(seed_metrics: dict, tmp_path: Path) -> None:
+    paths = write_report(seed_metrics, tmp_path / "run")
+    assert sorted(p.name for p in paths.values()) == [
+        "confusion.png",
+        "errors.jsonl",
+        "metrics.json",
+        "per_document.json",
+        "report.md",
+    ]
+    summary = json.loads(paths["metrics"].read_text(encoding="utf-8"))
+    assert "errors" not in summary and "per_document" not in summary
+    assert summary["files"]["errors"] == "errors.jsonl"
+    assert summary["span_exact"]["micro"]["tp"] == 34
+    assert paths["confusion"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_errors_jsonl_has_one_line_per_error(seed_metrics: dict, tmp_path: Path) -> None:
+    paths = write_report(seed_metrics, tmp_path, plot=False)
+    lines = paths["errors"].read_text(encoding="utf-8").splitlines()
+    errors = [json.loads(line) for line in lines]
+    assert len(errors) == 9
+    assert (
+        sorted(e["kind"] for e in errors)
+        == ["boundary"] * 2 + ["missed"] * 3 + ["spurious"] * 2 + ["type"] * 2
+    )
+    shifted = next(e for e in errors if e["kind"] == "boundary" and e["gold"]["label"] == "MILITIA")
+    assert (shifted["gold"]["text"], shifted["pred"]["text"]) == (
+        "حزب الله اللبناني",
+        "وحزب الله اللبناني",
+    )
+    assert not (tmp_path / "confusion.png").exists()
+
+
+def test_per_document_file_round_trips(seed_metrics: dict, tmp_path: Path) -> None:
+    write_report(seed_metrics, tmp_path)
+    record = load_per_document(tmp_path)
+    assert record["ids"] == ["seed-article"]
+    assert record["span_exact"] == [
+        [[8, 3, 3], [19, 2, 3], [7, 1, 1]]
+    ]  # MILITIA, PLACE, CASUALTY tp/fp/fn
+    assert record["gold_fingerprint"] == seed_metrics["gold_fingerprint"]
+
+
+def test_markdown_has_tables_confusion_and_errors(seed_metrics: dict) -> None:
+    md = render_markdown(seed_metrics)
+    assert "| micro | 85.00 | 82.93 | 83.95 |" in md
+    assert "| all | partial | 36 | 0 | 2 | 3 | 2 | 41 | 40 | 92.50 | 90.24 | 91.36 |" in md
+    assert "| O | 1 | 0 | 1 | 0 |" in md  # the two spurious spans: a MILITIA and a CASUALTY
+    assert "![confusion matrix](confusion.png)" in md
+    assert "9 errors (boundary 2, missed 3, spurious 2, type 2)" in md
+    assert "⟦الجمعيات⟧" in md
+    assert "## Casualty values" in md and "## Paired comparison" not in md
+
+
+def test_markdown_leaves_out_absent_sections_and_escapes_cells() -> None:
+    text = "قصف مواقع في حلب|إدلب"
+    gold = Document("d", text, (Span(13, 16, "PLACE"),))
+    pred = Document("d", text, (Span(13, 21, "PLACE"),))
+    metrics = evaluate_documents([gold], [pred], labels=["PLACE"], bootstrap=0)
+    md = render_markdown(metrics, title="حلب")
+    assert md.startswith("# حلب\n")
+    assert "## Casualty values" not in md
+    assert "«حلب\\|إدلب»" in md  # a | inside a span would split the table row
+
+
+def test_markdown_compare_section(seed_metrics: dict) -> None:
+    metrics = dict(
+        seed_metrics,
+        compare={
+            "other": "runs/base",
+            "metric": "span_exact micro F1",
+            "f1": 0.84,
+            "other_f1": 0.80,
+            "delta": 0.04,
+            "delta_ci": [0.01, 0.07],
+            "p_value": 0.012,
+            "samples": 1000,
+            "seed": 0,
+        },
+    )
+    md = render_markdown(metrics)
+    assert "Difference 4.00 points, 95% interval 1.00 to 7.00" in md
+    assert "p = 0.0120" in md
