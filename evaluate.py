@@ -52,7 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     gold.add_argument(
         "--corpus", choices=sorted(CORPUS_LABEL_MAPS), help="take the gold from a public corpus"
     )
-    parser.add_argument("--corpus-dir", type=Path, help="folder of the --corpus files")
+    parser.add_argument(
+        "--corpus-dir", type=Path,
+        help="folder of the --corpus files (ANERcorp: downloaded and checked when absent)",
+    )
     parser.add_argument("--split", default="test", help="corpus split (default: test)")
     parser.add_argument(
         "--label-map", type=Path, help="YAML corpus label -> arner label or null (with --corpus)"
@@ -86,8 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    if args.corpus and args.corpus_dir is None:
-        parser.error("--corpus needs --corpus-dir")
     if not args.corpus and (args.corpus_dir or args.label_map):
         parser.error("--corpus-dir and --label-map go with --corpus")
     if args.bootstrap < 0:
@@ -106,8 +107,17 @@ def _gold(args: argparse.Namespace) -> tuple[list[Any], Any, dict[str, str | Non
         docs, source = read_documents(args.gold)
         return docs, source, None
     label_map = load_label_map(args.label_map) if args.label_map else CORPUS_LABEL_MAPS[args.corpus]
-    docs, source = load_corpus(args.corpus, args.corpus_dir, args.split, label_map)
+    corpus_dir = args.corpus_dir or _download(args.corpus)
+    docs, source = load_corpus(args.corpus, corpus_dir, args.split, label_map)
     return docs, source, label_map
+
+
+def _download(corpus: str) -> Path:
+    from arner.download import fetch_anercorp
+
+    if corpus != "anercorp":
+        raise EvaluationError(f"--corpus {corpus} needs --corpus-dir (only ANERcorp is downloaded)")
+    return fetch_anercorp()
 
 
 def predict_to_file(run_dir: Path, gold: list[Any], path: Path) -> Path:
@@ -158,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     _check_args(parser, args)
     try:
         metrics = run(args)
-    except (SpanError, EvaluationError, OSError) as err:
+    except (SpanError, EvaluationError, OSError, RuntimeError) as err:
         print(f"evaluate.py: error: {err}", file=sys.stderr)
         return 2
     if not args.quiet:

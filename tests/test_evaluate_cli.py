@@ -172,10 +172,19 @@ def test_missing_file_and_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFi
         capsys, "--gold", tmp_path / "nope.jsonl", "--pred", PERTURBED, "--out", tmp_path
     )
     assert code == 2 and "nope.jsonl" in err
-    with pytest.raises(SystemExit) as exit_info:
-        evaluate.main(["--corpus", "anercorp", "--pred", str(PERTURBED), "--out", str(tmp_path)])
-    assert exit_info.value.code == 2
-    assert "--corpus needs --corpus-dir" in capsys.readouterr().err
+    code, err = _main(capsys, "--corpus", "aqmar", "--pred", PERTURBED, "--out", tmp_path)
+    assert code == 2 and "--corpus aqmar needs --corpus-dir" in err
+
+
+def test_anercorp_without_a_folder_is_downloaded_or_says_how_not_to(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arner import download
+
+    monkeypatch.setenv("ARNER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(download, "ANERCORP_URL", (tmp_path / "unreachable.zip").as_uri())
+    code, err = _main(capsys, "--corpus", "anercorp", "--pred", PERTURBED, "--out", tmp_path)
+    assert code == 2 and "could not download ANERcorp" in err and "--corpus-dir" in err
 
 
 def test_compare_with_another_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
