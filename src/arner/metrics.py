@@ -226,13 +226,15 @@ def _restrict(doc: Document, labels: Sequence[str], source: Source) -> Document:
     return kept
 
 
-def _check_labels(labels: Sequence[str]) -> tuple[str, ...]:
+def _check_labels(labels: Sequence[str], gold_docs: Sequence[Document] = ()) -> tuple[str, ...]:
+    """Labels to score: ours, or any label the gold uses (a corpus's own types)."""
     if isinstance(labels, str) or not labels:
         raise EvaluationError(f"labels must be a non-empty list of labels, got {labels!r}")
-    unknown = [label for label in labels if label not in LABELS]
+    known = dict.fromkeys([*LABELS, *(s.label for d in gold_docs for s in d.spans)])
+    unknown = [label for label in labels if label not in known]
     if unknown:
         raise EvaluationError(
-            f"unknown label(s) {', '.join(map(repr, unknown))}; expected {', '.join(LABELS)}"
+            f"unknown label(s) {', '.join(map(repr, unknown))}; expected {', '.join(known)}"
         )
     return tuple(dict.fromkeys(labels))
 
@@ -882,7 +884,7 @@ def evaluate_documents(
     them to their own files. Raises :class:`EvaluationError` naming the source
     (file:line) and document for a missing document, a different text or bad spans.
     """
-    labels = _check_labels(labels)
+    labels = _check_labels(labels, gold_docs)
     gold_source, pred_source = _as_source(gold_source), _as_source(pred_source)
     pairs = [
         (_restrict(g, labels, gold_source), _restrict(p, labels, pred_source))

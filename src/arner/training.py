@@ -255,12 +255,21 @@ class _Log:
 
 def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: Config) -> dict:
     """Reload the selected model from disk, score dev, test and the scored sets; write
-    metrics, model card and loss curve."""
+    each set's full evaluation report, the metrics summary, model card and loss curve."""
+    from arner.metrics import evaluate_documents
+    from arner.report import write_report
+    from arner.spans import write_jsonl
+
     predictor = Predictor.from_dir(run_dir, batch_size=config.train.eval_batch_size)
     metrics: dict = {"best_epoch": state["best_epoch"], "dev_f1_at_best": state["best"]}
     for name, docs in [("dev", splits["dev"]), ("test", splits["test"]), *scored.items()]:
-        if docs:
-            metrics[name] = span_scores(docs, predictor.predict(docs), config.data.labels)
+        if not docs:
+            continue
+        predictions = predictor.predict(docs)
+        full = evaluate_documents(docs, predictions, labels=config.data.labels, seed=config.train.seed)
+        write_report(full, run_dir / "reports" / name, title=f"{config.name}: {name}")
+        write_jsonl(predictions, run_dir / "reports" / name / "predictions.jsonl")
+        metrics[name] = full["span_exact"]
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     plot_loss_curve(run_dir / "train_log.jsonl", run_dir / "loss.png")
     write_model_card(run_dir, config, metrics)
@@ -268,14 +277,17 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
 
 
 def metrics_table(metrics: dict) -> str:
-    """Markdown table of span P/R/F1 per label for each scored set."""
-    lines = ["| set | label | precision | recall | F1 | support |", "|---|---|---:|---:|---:|---:|"]
+    """Markdown table of span P/R/F1 per label for each scored set (95% CI when known)."""
+    lines = ["| set | label | precision | recall | F1 | 95% CI | support |", "|---|---|---:|---:|---:|---|---:|"]
     for name, scores in metrics.items():
         if not isinstance(scores, dict):
             continue
         rows = [*scores["per_label"].items(), ("micro", scores["micro"])]
         for label, m in rows:
-            lines.append(f"| {name} | {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |")
+            ci = m.get("f1_ci")
+            interval = f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else ""
+            lines.append(f"| {name} | {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} "
+                         f"| {interval} | {m['support']} |")
     return "\n".join(lines)
 
 
