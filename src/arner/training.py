@@ -226,7 +226,7 @@ def _predict(predictor: Predictor, accelerator, model, docs: Sequence[Document])
 def _save_model(accelerator, model, tokenizer, settings: PreprocessSettings, run_dir: Path) -> None:
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
-        accelerator.unwrap_model(model).save_pretrained(run_dir, safe_serialization=True)
+        accelerator.unwrap_model(model).save_pretrained(run_dir)  # safetensors by default
         tokenizer.save_pretrained(run_dir)
         settings.save(run_dir)
 
