@@ -141,12 +141,12 @@ _PREFIXES = _prefixes()
 # dual endings are unambiguous (جنديين can only be "two soldiers").
 _DUAL_ANY_CASE = frozenset(map(_normalise, (
     "عنصر", "جندي", "قتيل", "جريح", "شخص", "طفل", "ضابط", "شاب", "رجل", "قائد", "حارس",
-    "أسير", "صبي", "ولد", "شقيق", "طالب")))
+    "أسير", "صبي", "ولد", "شقيق", "طالب", "لاجئ")))
 # Nouns with a sound plural: unvocalised -ين is also the plural (مدنيين = civilians),
 # so only the nominative -ان counts as two.
 _DUAL_NOMINATIVE_ONLY = frozenset(map(_normalise, (
     "مقاتل", "مدني", "مسلح", "عسكري", "مواطن", "صحفي", "مسعف", "مصاب", "عامل", "قيادي",
-    "مجند", "مرافق", "ناشط", "موظف")))
+    "مجند", "مرافق", "ناشط", "موظف", "انتحاري", "صحافي")))
 _DUAL_NOMINATIVE = _DUAL_ANY_CASE | _DUAL_NOMINATIVE_ONLY
 # Feminine nouns in ة: the dual -تان/-تين never looks like the plural -ات.
 _DUAL_FEMININE = frozenset(map(_normalise, (
