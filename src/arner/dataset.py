@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,19 +115,31 @@ def build_dataset(config: DataConfig) -> BuildResult:
             expanded, skipped = expand(docs, config, gazetteers)
             result.splits[name] += expanded
             result.duplicates_skipped += skipped
+    held_out = {d.text.strip() for docs in scored_sets(config).values() for d in docs}
     for index, corpus in enumerate(config.corpora):
         docs = load_corpus(corpus, config.labels)
         if docs is None:
             continue
+        docs, overlap = _without_texts(docs, held_out)
+        if overlap:
+            print(f"corpus {corpus.name}: {overlap} document(s) whose text is also in a scored set "
+                  f"left out of training", file=sys.stderr)
         train, dev = split_corpus(docs, corpus, config.seed + index)
         result.splits["train"] += sample_training(train, corpus, config.seed + index)
         result.splits["dev"] += dev
     for name in ("train", "dev"):
         if not result.splits[name]:
             raise ValueError(f"the {name} split is empty: check data.seed_gold, data.corpora and their paths")
-    check_no_leakage(result.splits, [d.text for docs in scored_sets(config).values() for d in docs])
+    check_no_leakage(result.splits, sorted(held_out))
     result.stats = dataset_stats(result.splits)
     return result
+
+
+def _without_texts(docs: list[Document], texts: set[str]) -> tuple[list[Document], int]:
+    """Corpus sentences that repeat a scored sentence (short ones like ``أم .`` do) are
+    left out: otherwise the scores would be measured on training data."""
+    kept = [d for d in docs if d.text.strip() not in texts]
+    return kept, len(docs) - len(kept)
 
 
 def scored_sets(config: DataConfig) -> dict[str, list[Document]]:
@@ -210,6 +223,9 @@ def save_dataset(result: BuildResult, output_dir: str | Path) -> Path:
     """Write ``dataset/`` (DatasetDict), ``{split}.jsonl``, ``stats.json`` and ``stats.md``."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()  # one line of stats says more than a bar per split
     to_dataset_dict(result.splits).save_to_disk(str(output_dir / "dataset"))
     for name, docs in result.splits.items():
         write_jsonl(docs, output_dir / f"{name}.jsonl")
