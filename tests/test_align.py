@@ -65,3 +65,16 @@ def test_span_after_unsplit_clitic_is_widened_and_counted(tokenizer) -> None:
 def test_stray_inside_tag_starts_a_span() -> None:
     spans = tags_to_char_spans([((0, 2), "I-PLACE", 1.0), ((3, 5), "B-MILITIA", 1.0), ((6, 8), "I-PLACE", 1.0)])
     assert [(s.start, s.end, s.label) for s in spans] == [(0, 2, "PLACE"), (3, 5, "MILITIA"), (6, 8, "PLACE")]
+
+
+def test_arabert_preprocessing_maps_spans_back_to_raw_text(tokenizer) -> None:
+    from arner.encoders.sources import normalizer_for
+
+    text = "قُتِلَ ١٢ عنصراً و4 من حـزب الله في دير الزور"
+    marks = [("١٢", "CASUALTY"), ("4", "CASUALTY"), ("حـزب الله", "MILITIA"), ("دير الزور", "PLACE")]
+    gold = [Span(text.index(m), text.index(m) + len(m), label) for m, label in marks]
+    doc = Document("d", text, tuple(gold))
+    assert [doc.span_text(s) for s in gold] == ["١٢", "4", "حـزب الله", "دير الزور"]
+    prep = Preprocessor(True, frozenset({"حزب"}), normalizer_for("arabert"))
+    stats, decoded = gold_round_trip([doc], tokenizer, prep, max_length=64, stride=8)
+    assert stats.exact == 4 and decoded[0] == gold

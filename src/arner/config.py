@@ -122,7 +122,7 @@ class DataConfig:
 
 
 MIXED_PRECISION = ("no", "fp16", "bf16")
-NORMALIZE = ("auto", "none", "light")
+NORMALIZE = ("auto", "none", "light", "arabert")
 
 
 @dataclass

@@ -119,12 +119,12 @@ def train(config: Config) -> TrainResult:
 
 def load_model(config: Config, train_docs: Sequence[Document]):
     """Model, tokenizer and preprocessing settings for ``config.model``."""
-    from arner.encoders.sources import load_token_classifier
+    from arner.encoders.sources import auto_normalizer, load_token_classifier
 
     mc = config.model
     lexicon = set(load_gazetteers(config.data.gazetteers).lexicon())
     lexicon |= {d.span_text(s).split()[0] for d in train_docs for s in d.spans}
-    normalize = "none" if mc.normalize == "auto" else mc.normalize
+    normalize = auto_normalizer(mc.name) if mc.normalize == "auto" else mc.normalize
     labels = bio_labels(config.data.labels)
     texts = [d.text for d in train_docs]
     model, tokenizer = load_token_classifier(

@@ -16,7 +16,7 @@ from arner.text import Normalized, NormalizeOptions, normalize
 
 OFFLINE_E5 = "offline-e5"
 TINY = "tiny"
-NORMALIZERS = ("none", "light")
+NORMALIZERS = ("none", "light", "arabert")
 
 
 class ModelLoadError(RuntimeError):
@@ -27,14 +27,28 @@ def normalizer_for(name: str) -> Callable[[str], Normalized] | None:
     """The offset-keeping normaliser called ``name`` (``none`` gives None).
 
     ``light`` removes diacritics, tatweel and invisible marks and maps
-    Arabic-Indic digits, keeping letters as written.
+    Arabic-Indic digits, keeping letters as written. ``arabert`` is exactly
+    AraBERT v0.2's preprocessing (for aubmindlab/bert-base-arabertv02), with offsets.
     """
     if name == "none":
         return None
+    if name == "arabert":
+        from arner.arabert_prep import arabert_v2_normalize
+
+        return arabert_v2_normalize
     if name == "light":
         options = NormalizeOptions(alef=False, ya=False, ta_marbuta=False, persian=False)
         return lambda text: normalize(text, options)
     raise ValueError(f"unknown normalizer {name!r}; choose from {NORMALIZERS}")
+
+
+def auto_normalizer(model_name: str) -> str:
+    """The preprocessing a model was pretrained with: AraBERT's for AraBERT models.
+
+    >>> auto_normalizer("aubmindlab/bert-base-arabertv02"), auto_normalizer("offline-e5")
+    ('arabert', 'none')
+    """
+    return "arabert" if "arabert" in model_name.lower() else "none"
 
 
 def load_token_classifier(
