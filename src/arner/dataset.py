@@ -142,6 +142,16 @@ def _without_texts(docs: list[Document], texts: set[str]) -> tuple[list[Document
     return kept, len(docs) - len(kept)
 
 
+def scored_labels(config: DataConfig, set_name: str) -> list[str]:
+    """The labels a scored set can be judged on: a test corpus only on the labels its
+    map produces (ANERcorp's test split has places, but no militias or casualties)."""
+    for corpus in config.test_corpora:
+        if corpus.name == set_name:
+            produced = set(corpus.label_map.values())
+            return [label for label in config.labels if label in produced]
+    return list(config.labels)
+
+
 def scored_sets(config: DataConfig) -> dict[str, list[Document]]:
     """Sets scored after training only: the evaluation set and the test corpora."""
     sets: dict[str, list[Document]] = {}

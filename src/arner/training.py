@@ -20,7 +20,7 @@ import torch
 
 from arner.align import AlignStats, Window, bio_labels
 from arner.config import Config, dump_config
-from arner.dataset import build_dataset, scored_sets
+from arner.dataset import build_dataset, scored_labels, scored_sets
 from arner.gazetteers import load_gazetteers
 from arner.predict import PreprocessSettings, Predictor, pad_batch
 from arner.spans import LABELS, Document, read_jsonl
@@ -266,7 +266,8 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
         if not docs:
             continue
         predictions = predictor.predict(docs)
-        full = evaluate_documents(docs, predictions, labels=config.data.labels, seed=config.train.seed)
+        labels = scored_labels(config.data, name)
+        full = evaluate_documents(docs, predictions, labels=labels, seed=config.train.seed)
         write_report(full, run_dir / "reports" / name, title=f"{config.name}: {name}")
         write_jsonl(predictions, run_dir / "reports" / name / "predictions.jsonl")
         metrics[name] = full["span_exact"]
