@@ -3,21 +3,35 @@
 Predictions come from a direct forward pass over length-sorted windows, so they
 always line up with their documents (``Trainer.predict`` with length grouping
 reorders its outputs). The same code scores the dev set during training.
+
+Documents of any length are cut into overlapping windows (:mod:`arner.align`)
+and merged back, never truncated. The spans :meth:`Predictor.predict` returns
+never start or end on whitespace and never overlap; each carries its ``score``
+(mean top probability of its subwords) and, for CASUALTY, the parsed ``value``.
+:func:`predict_stream` runs a predictor over a stream of inputs in chunks, for
+the ``predict.py`` command line.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from arner.align import AlignStats, Preprocessor, Window, decode_window_predictions, encode_documents
-from arner.spans import Document
+from arner.numbers import parse_number
+from arner.predict_io import BadInput, InputDoc, OutputWriter
+from arner.spans import Document, Span
 
 SETTINGS_FILE = "arner.json"
+CASUALTY = "CASUALTY"
+DTYPES = {"float32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass
@@ -52,9 +66,14 @@ class PreprocessSettings:
 class Predictor:
     """A token classifier with the preprocessing it was trained with."""
 
-    def __init__(self, model, tokenizer, settings: PreprocessSettings, *, batch_size: int = 32, device: str | None = None):
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self.model = model.to(self.device).eval()
+    def __init__(
+        self, model, tokenizer, settings: PreprocessSettings, *, batch_size: int = 32,
+        device: str | None = None, dtype: torch.dtype | str | None = None,
+    ):
+        self.device = torch.device(resolve_device(device or "auto"))
+        if isinstance(dtype, str):
+            dtype = resolve_dtype(dtype, self.device.type)
+        self.model = model.to(device=self.device, dtype=dtype).eval()
         self.tokenizer = tokenizer
         self.settings = settings
         self.preprocessor = settings.preprocessor()
@@ -79,23 +98,89 @@ class Predictor:
 
     @torch.inference_mode()
     def predict(self, docs: Sequence[Document]) -> list[Document]:
-        """The documents with predicted spans (gold spans, if any, are replaced)."""
-        windows = self.windows(docs)
+        """The documents with predicted spans (gold spans, if any, are replaced).
+
+        All windows of all ``docs`` are sorted by length and batched, so a batch
+        is padded only to its own longest window.
+        """
+        # Gold spans only cost time here: labelling windows is per span.
+        windows = self.windows([d.with_spans(()) if d.spans else d for d in docs])
         labels: list[list[int]] = [[] for _ in windows]
         scores: list[list[float]] = [[] for _ in windows]
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         for batch_start in range(0, len(order), self.batch_size):
             batch = order[batch_start : batch_start + self.batch_size]
             ids, mask = pad_batch([windows[i] for i in batch], self.tokenizer.pad_token_id)
-            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-            probs = logits.float().softmax(-1)
-            best, arg = probs.max(-1)
+            ids, mask = ids.to(self.device, non_blocking=True), mask.to(self.device, non_blocking=True)
+            probs = self.model(input_ids=ids, attention_mask=mask).logits.float().softmax(-1)
+            best, arg = (t.cpu() for t in probs.max(-1))
             for row, i in enumerate(batch):
                 n = len(windows[i].input_ids)
                 labels[i] = arg[row, :n].tolist()
                 scores[i] = best[row, :n].tolist()
         spans = decode_window_predictions(windows, labels, self.id2label, scores)
-        return [doc.with_spans(spans.get(i, [])) for i, doc in enumerate(docs)]
+        return [doc.with_spans(clean_spans(doc.text, spans.get(i, []))) for i, doc in enumerate(docs)]
+
+
+def resolve_device(name: str = "auto") -> str:
+    """``auto`` -> ``cuda`` when available, else ``cpu``; an unavailable ``cuda`` is an error."""
+    try:
+        kind = name if name in DEVICES else torch.device(name).type
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}; choose from {', '.join(DEVICES)}") from None
+    if kind == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r}: no CUDA device is available to torch {torch.__version__}")
+    return name
+
+
+def resolve_dtype(name: str, device: str) -> torch.dtype:
+    """``float32``, ``bf16`` or ``fp16`` as a torch dtype; half types need CUDA.
+
+    >>> resolve_dtype("float32", "cpu")
+    torch.float32
+    """
+    if name not in DTYPES:
+        raise ValueError(f"unknown dtype {name!r}; choose from {', '.join(DTYPES)}")
+    if name != "float32" and torch.device(device).type != "cuda":
+        raise ValueError(f"dtype {name!r} runs on CUDA only (device is {device!r}); use float32")
+    return DTYPES[name]
+
+
+def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
+    """Spans as predictions promise them: whitespace trimmed off both edges, never
+    starting on or ending before a combining mark (a harakah belongs to its
+    letter), empty ones dropped, no overlaps (the lower score loses), and each
+    CASUALTY with its parsed ``value`` (None when unparsable).
+
+    >>> clean_spans("قتل  4 عناصر", [Span(3, 7, "CASUALTY", {"score": 0.9})])
+    [Span(start=5, end=6, label='CASUALTY', extra={'score': 0.9, 'value': 4})]
+    >>> [(s.start, s.end) for s in clean_spans("في حلبُ", [Span(3, 6, "PLACE")])]
+    [(3, 7)]
+    """
+    trimmed = []
+    for span in spans:
+        start, end = span.start, span.end
+        while start < end and (text[start].isspace() or unicodedata.combining(text[start])):
+            start += 1
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            extra = dict(span.extra)
+            if span.label == CASUALTY:
+                extra["value"] = parse_number(text[start:end])
+            trimmed.append(Span(start, end, span.label, extra))
+    kept: list[Span] = []
+    for span in sorted(trimmed, key=lambda s: (s.start, s.end)):
+        if kept and span.start < kept[-1].end:
+            if span.extra.get("score", 0.0) <= kept[-1].extra.get("score", 0.0):
+                continue
+            kept.pop()  # sorted by start, so the one before that ends before this one starts
+        kept.append(span)
+    return kept
 
 
 def pad_batch(windows: Sequence[Window], pad_id: int, with_labels: bool = False) -> tuple[torch.Tensor, ...]:
@@ -111,3 +196,100 @@ def pad_batch(windows: Sequence[Window], pad_id: int, with_labels: bool = False)
         if with_labels:
             labels[row, :n] = torch.tensor(w.labels)
     return (ids, mask, labels) if with_labels else (ids, mask)
+
+
+# ---------------------------------------------------------------- streams of documents
+
+
+@dataclass
+class RunCounts:
+    """What :func:`predict_stream` did; ``read`` counts every record, bad ones included."""
+
+    read: int = 0
+    written: int = 0
+    failed: int = 0
+    already_done: int = 0
+    seconds: float = 0.0
+
+    def summary(self, writer: OutputWriter, blank_lines: int = 0) -> str:
+        rate = (self.written + self.failed) / self.seconds if self.seconds else 0.0
+        parts = [f"read {self.read} documents: {self.written} written to {writer.path}",
+                 f"{self.failed} failed" + (f" (see {writer.errors_path})" if self.failed else "")]
+        if self.already_done:
+            parts.append(f"{self.already_done} already in the output (--resume)")
+        if blank_lines:
+            parts.append(f"{blank_lines} blank line(s) skipped")
+        return "; ".join(parts) + f"; {self.seconds:.1f} s, {rate:.1f} docs/s"
+
+
+def predict_stream(
+    predictor: Predictor, items: Iterable[InputDoc | BadInput], writer: OutputWriter, *,
+    chunk_size: int = 256, chunk_chars: int = 1_000_000, progress: bool = False,
+) -> RunCounts:
+    """Predict every document of ``items`` and write it, a chunk at a time.
+
+    A chunk closes at ``chunk_size`` documents or ``chunk_chars`` characters, so
+    memory stays flat however long the stream. Bad inputs, repeated ids and
+    documents whose prediction raised go to the writer's errors file; the run
+    goes on. Ids in ``writer.done`` (``--resume``) are skipped.
+    """
+    from tqdm import tqdm
+
+    counts, seen = RunCounts(), {}
+    chunk: list[InputDoc] = []
+    chars = 0
+    started = time.perf_counter()
+    with tqdm(unit="doc", desc="predict", disable=not progress, mininterval=1.0) as bar:
+        for item in items:
+            counts.read += 1
+            problem = _problem(item, seen)
+            if problem is not None:
+                writer.error(*problem)
+                counts.failed += 1
+                bar.update(1)
+            elif item.id in writer.done:
+                counts.already_done += 1
+                bar.update(1)
+            else:
+                chunk.append(item)
+                chars += len(item.text)
+                if len(chunk) >= chunk_size or chars >= chunk_chars:
+                    _run_chunk(predictor, chunk, writer, counts, bar)
+                    chunk, chars = [], 0
+        if chunk:
+            _run_chunk(predictor, chunk, writer, counts, bar)
+    counts.seconds = time.perf_counter() - started
+    return counts
+
+
+def _problem(item: InputDoc | BadInput, seen: dict[str, str]) -> tuple[str, str, str | None] | None:
+    """``(where, message, id)`` when ``item`` cannot be predicted; records its id as seen."""
+    if isinstance(item, BadInput):
+        return item.where, item.message, item.id
+    if item.id in seen:
+        return item.where, f"document id {item.id!r} repeats the one at {seen[item.id]}", item.id
+    seen[item.id] = item.where
+    return None
+
+
+def _run_chunk(predictor: Predictor, chunk: Sequence[InputDoc], writer: OutputWriter, counts: RunCounts, bar) -> None:
+    results = _predict_isolating(predictor, [d.document() for d in chunk])
+    writer.write([r for r in results if isinstance(r, Document)])
+    for item, result in zip(chunk, results):
+        if isinstance(result, Exception):
+            writer.error(item.where, f"prediction failed: {type(result).__name__}: {result}", item.id)
+            counts.failed += 1
+        else:
+            counts.written += 1
+    bar.update(len(chunk))
+
+
+def _predict_isolating(predictor: Predictor, docs: Sequence[Document]) -> list[Document | Exception]:
+    """Predictions for ``docs``; when the batch raises, each document alone, so one
+    bad document (or one too big for the device) fails only itself."""
+    try:
+        return list(predictor.predict(docs))
+    except Exception as err:  # noqa: BLE001 - recorded per document in the errors file
+        if len(docs) == 1:
+            return [err]
+        return [r for doc in docs for r in _predict_isolating(predictor, [doc])]

@@ -1,0 +1,361 @@
+"""Batch prediction library: an overfit tiny model, windows, span clean-up, streams, I/O."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arner.align import AlignStats, bio_labels
+from arner.encoders.tiny import build_tiny_model
+from arner.predict import (
+    PreprocessSettings,
+    Predictor,
+    clean_spans,
+    pad_batch,
+    predict_stream,
+    resolve_dtype,
+)
+from arner.predict_io import (
+    BadInput,
+    InputDoc,
+    InputListError,
+    OutputError,
+    OutputWriter,
+    ReadOptions,
+    ReadStats,
+    expand_inputs,
+    iter_documents,
+    sibling,
+)
+from arner.spans import Document, Span, validate_document
+
+SENTENCES = [
+    ("قتل 12 من عناصر وحزب الله في دير الزور",
+     [("12", "CASUALTY"), ("حزب الله", "MILITIA"), ("دير الزور", "PLACE")]),
+    ("انتشرت الميليشيات الموالية لإيران في البوكمال",
+     [("الميليشيات الموالية لإيران", "MILITIA"), ("البوكمال", "PLACE")]),
+    ('وقتل 4 من لواء "فاطميون" بمدينة الميادين',
+     [("4", "CASUALTY"), ('لواء "فاطميون"', "MILITIA"), ("الميادين", "PLACE")]),
+    ("أصيب عنصران من قوات النظام بقصف على ريف حمص الشرقي",
+     [("عنصران", "CASUALTY"), ("ريف حمص الشرقي", "PLACE")]),
+]
+REPEATS = 4
+MAX_LENGTH, STRIDE = 32, 8  # small windows, so the long document crosses several edges
+
+
+def make_doc(doc_id: str, text: str, marks) -> Document:
+    spans, cursor = [], 0
+    for surface, label in marks:
+        start = text.index(surface, cursor)
+        spans.append(Span(start, start + len(surface), label))
+        cursor = start + len(surface)
+    return Document(doc_id, text, tuple(spans))
+
+
+def gold_sentences() -> list[Document]:
+    return [make_doc(f"s{i}", text, marks) for i, (text, marks) in enumerate(SENTENCES)]
+
+
+def long_document(repeats: int = REPEATS) -> Document:
+    """All sentences, ``repeats`` times over, as one document with its gold spans."""
+    unit = " ".join(text for text, _ in SENTENCES)
+    marks = [m for _, sentence_marks in SENTENCES for m in sentence_marks]
+    return make_doc("long", " ".join([unit] * repeats), marks * repeats)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Tiny matrices run fastest on one thread, and do not crawl when other jobs hold the cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def build_overfit_run(directory: Path) -> Path:
+    """A run directory whose tiny model has learnt the sentences and the long document
+    window by window (seconds on a CPU), saved as training saves one."""
+    docs = gold_sentences() + [long_document()]
+    labels = bio_labels()
+    model, tokenizer = build_tiny_model([d.text for d in docs], labels, seed=0)
+    settings = PreprocessSettings(labels, True, ["حزب", "لواء", "إيران"], "none", MAX_LENGTH, STRIDE)
+    predictor = Predictor(model, tokenizer, settings, device="cpu")
+    ids, mask, gold = pad_batch(predictor.windows(docs), tokenizer.pad_token_id, with_labels=True)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    torch.manual_seed(0)
+    for step in range(1, 1001):
+        model.train()
+        logits = model(input_ids=ids, attention_mask=mask, labels=gold)
+        logits.loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        if step % 25 == 0 and bool((logits.logits.argmax(-1)[gold >= 0] == gold[gold >= 0]).all()):
+            break
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    settings.save(directory)
+    return directory
+
+
+_BUILT: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One overfit run directory per session, shared with test_predict_cli.py."""
+    if "run" not in _BUILT:
+        with one_thread():
+            _BUILT["run"] = build_overfit_run(tmp_path_factory.mktemp("tiny_run"))
+    return _BUILT["run"]
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_run: Path) -> Predictor:
+    return Predictor.from_dir(tiny_run, device="cpu")
+
+
+def assert_faithful(doc: Document) -> None:
+    """Valid, flat, trimmed spans whose ``text`` is the raw text under their offsets."""
+    assert validate_document(doc) == []
+    for span in doc.spans:
+        assert 0 <= span.start < span.end <= len(doc.text)
+
+
+# ---------------------------------------------------------------- model round trips
+
+
+def test_overfit_model_predicts_its_gold_spans_after_save_and_load(predictor: Predictor) -> None:
+    gold = gold_sentences()
+    predicted = predictor.predict(gold)  # gold spans on the input are replaced, not kept
+    assert [p.spans for p in predicted] == [g.spans for g in gold]
+    casualties = [(p.span_text(s), s.extra["value"]) for p in predicted for s in p.spans if s.label == "CASUALTY"]
+    assert casualties == [("12", 12), ("4", 4), ("عنصران", 2)]
+    assert all(0 < s.extra["score"] <= 1 for p in predicted for s in p.spans)
+    assert all("value" not in s.extra for p in predicted for s in p.spans if s.label != "CASUALTY")
+
+
+def test_long_document_gets_the_same_spans_in_every_repeat_across_window_edges(predictor: Predictor) -> None:
+    doc = long_document()
+    stats = AlignStats()
+    windows = predictor.windows([doc], stats)
+    assert len(windows) >= 5 and stats.spans_crossing_window >= 1  # the merge is really exercised
+    predicted = predictor.predict([doc.with_spans(())])[0]
+    assert predicted.spans == doc.spans
+    unit = len(" ".join(text for text, _ in SENTENCES)) + 1
+    per_repeat = [[(s.start - r * unit, s.end - r * unit, s.label) for s in predicted.spans
+                   if r * unit <= s.start < (r + 1) * unit] for r in range(REPEATS)]
+    assert all(spans == per_repeat[0] for spans in per_repeat) and len(per_repeat[0]) == 10
+
+
+def test_a_100000_character_document_is_predicted_whole_and_fast(predictor: Predictor) -> None:
+    unit = long_document().text + " "
+    text = (unit * (100_000 // len(unit) + 1))[:100_000]
+    started = time.perf_counter()
+    with one_thread():
+        doc = predictor.predict([Document("big", text)])[0]
+    elapsed = time.perf_counter() - started
+    assert_faithful(doc)
+    assert elapsed < 30, f"{elapsed:.1f} s for 100,000 characters"  # about 1 s on 2 idle cores
+    assert doc.spans and doc.spans[-1].start > 99_000  # nothing truncated: spans right to the end
+
+
+def test_offsets_stay_raw_under_diacritics_tatweel_indic_digits_and_normalisation(tiny_run: Path) -> None:
+    light = Predictor.from_dir(tiny_run, device="cpu")
+    light.settings = PreprocessSettings(**{**light.settings.__dict__, "normalize": "light"})
+    light.preprocessor = light.settings.preprocessor()
+    text = "قُتِلَ ١٢ من عناصر وحزبِ اللـــه في ديرِ الزور"
+    doc = light.predict([Document("d", text)])[0]
+    assert [(doc.span_text(s), s.label) for s in doc.spans] == [
+        ("١٢", "CASUALTY"), ("حزبِ اللـــه", "MILITIA"), ("ديرِ الزور", "PLACE")]
+    assert doc.spans[0].extra["value"] == 12
+
+
+@pytest.mark.parametrize("text", [
+    "😀 قتل 12 من عناصر وحزب الله في دير الزور 🇸🇾",
+    "Deir ez-Zor: قتل 12 من عناصر وحزب الله في دير الزور (SOHR)",
+    "قتل ١٢ من عناصر وحزب الله\u200f في دير الزور\u200e",
+    "  قتل 12 من عناصر\tوحزب الله\n\nفي دير الزور  ",
+    "",
+    "   ",
+])
+def test_span_text_is_the_raw_text_under_its_offsets(predictor: Predictor, text: str) -> None:
+    doc = predictor.predict([Document("d", text)])[0]
+    assert_faithful(doc)
+    record = json.loads(json.dumps(doc.to_dict(), ensure_ascii=False))
+    assert all(s["text"] == text[s["start"]:s["end"]] for s in record["spans"])
+    if "الله" in text:
+        assert "الله" in [doc.span_text(s)[-4:] for s in doc.spans]
+
+
+# ---------------------------------------------------------------- span clean-up
+
+
+def test_clean_spans_trims_drops_and_resolves_overlaps() -> None:
+    text = "قتل  4 من داعش في حلب"
+    spans = [
+        Span(3, 7, "CASUALTY", {"score": 0.9}),  # "  4 " -> "4"
+        Span(10, 15, "MILITIA", {"score": 0.8}),  # "داعش " -> "داعش"
+        Span(12, 17, "PLACE", {"score": 0.5}),  # overlaps داعش, lower score: dropped
+        Span(17, 18, "PLACE", {"score": 0.9}),  # only a space: dropped
+        Span(18, 21, "PLACE", {"score": 0.4}),
+        Span(19, 21, "MILITIA", {"score": 0.7}),  # overlaps حلب with a higher score: wins
+    ]
+    cleaned = clean_spans(text, spans)
+    assert [(text[s.start:s.end], s.label) for s in cleaned] == [
+        ("4", "CASUALTY"), ("داعش", "MILITIA"), ("لب", "MILITIA")]
+    assert cleaned[0].extra == {"score": 0.9, "value": 4}
+
+
+@given(
+    text=st.text(alphabet="حلب 4\n\u064f\u0640", min_size=1, max_size=30),
+    raw=st.lists(st.tuples(st.integers(0, 30), st.integers(1, 8), st.sampled_from(["PLACE", "CASUALTY"]),
+                           st.floats(0, 1)), max_size=6),
+)
+def test_clean_spans_always_gives_valid_flat_spans(text: str, raw) -> None:
+    spans = [Span(s, min(s + n, len(text)), label, {"score": p}) for s, n, label, p in raw if s < len(text)]
+    cleaned = clean_spans(text, spans)
+    assert validate_document(Document("d", text, tuple(cleaned))) == []
+    assert all(text[s.start] != "\u064f" for s in cleaned)
+    assert all(s.end == len(text) or text[s.end] != "\u064f" for s in cleaned)
+
+
+def test_casualty_value_is_null_when_unparsable() -> None:
+    assert clean_spans("قتل العشرات", [Span(4, 11, "CASUALTY", {"score": 1.0})])[0].extra["value"] is None
+
+
+def test_half_precision_needs_cuda() -> None:
+    with pytest.raises(ValueError, match="'bf16' runs on CUDA only"):
+        resolve_dtype("bf16", "cpu")
+    with pytest.raises(ValueError, match="unknown dtype 'int4'"):
+        resolve_dtype("int4", "cpu")
+
+
+@pytest.mark.gpu
+def test_cuda_half_precision_matches_float32(tiny_run: Path) -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    gold = gold_sentences()
+    for dtype in ("float32", "bf16", "fp16"):
+        docs = Predictor.from_dir(tiny_run, device="cuda", dtype=dtype).predict(gold)
+        assert [d.spans for d in docs] == [g.spans for g in gold], dtype
+
+
+# ---------------------------------------------------------------- streams
+
+
+class _Flaky:
+    """A predictor stand-in that fails any batch holding a document with 'BOOM'."""
+
+    def __init__(self, inner: Predictor):
+        self.inner, self.calls = inner, []
+
+    def predict(self, docs):
+        self.calls.append(len(docs))
+        if any("BOOM" in d.text for d in docs):
+            raise RuntimeError("out of memory")
+        return self.inner.predict(docs)
+
+
+def test_stream_chunks_isolate_failures_and_keep_input_order(predictor: Predictor, tmp_path: Path) -> None:
+    texts = [t for t, _ in SENTENCES] * 2
+    items = [InputDoc(f"d{i}", t, f"in:{i}") for i, t in enumerate(texts)]
+    items.insert(3, InputDoc("bad", "BOOM", "in:bad"))
+    items.insert(5, BadInput("in:7", "unreadable JSON"))
+    items.append(InputDoc("d0", "again", "in:99"))
+    flaky = _Flaky(predictor)
+    with OutputWriter(tmp_path / "out.jsonl") as writer:
+        counts = predict_stream(flaky, items, writer, chunk_size=3)
+    lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [x["id"] for x in lines] == [f"d{i}" for i in range(8)]
+    assert lines[4]["spans"] == lines[0]["spans"] != []
+    errors = [json.loads(x) for x in (tmp_path / "out.errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["where"], e["id"]) for e in errors] == [("in:7", None), ("in:bad", "bad"), ("in:99", "d0")]
+    assert "RuntimeError: out of memory" in errors[1]["error"] and "repeats the one at in:0" in errors[2]["error"]
+    assert (counts.read, counts.written, counts.failed) == (11, 8, 3)
+    assert flaky.calls[:5] == [3, 3, 1, 1, 1]  # the failing chunk was retried one document at a time
+
+
+def test_resume_drops_a_cut_off_line_and_skips_done_ids(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_bytes('{"id": "a", "text": "x", "spans": []}\n{"id": "b", "te'.encode())
+    writer = OutputWriter(out, resume=True)
+    writer.close()
+    assert writer.done == {"a"} and writer.dropped_tail == len('{"id": "b", "te')
+    assert out.read_text(encoding="utf-8") == '{"id": "a", "text": "x", "spans": []}\n'
+    with pytest.raises(OutputError, match="exists; pass --resume"):
+        OutputWriter(out)
+    out.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"out.jsonl:1: not a prediction line"):
+        OutputWriter(out, resume=True)
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def test_records_name_file_and_line_when_bad(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(
+        '{"id": "a", "body": "نص", "source": "x", "spans": []}\n'
+        '{"body": "بلا معرف"}\n'
+        '\n'
+        '{"id": "c", "text": "no body"}\n'
+        '{"id": 7, "body": 5}\n'
+        '[1, 2]\n'.encode() + b'{"id": "\xff"}\n'
+    )
+    stats = ReadStats()
+    out = list(iter_documents(expand_inputs([str(path)]), ReadOptions(text_field="body"), stats=stats))
+    where = path.as_posix()
+    assert out[0] == InputDoc("a", "نص", f"{where}:1", {"source": "x"})
+    assert out[1] == InputDoc(f"{where}:2", "بلا معرف", f"{where}:2")
+    assert out[2] == BadInput(f"{where}:4", "no 'body' field (keys: id, text)", "c")
+    assert out[3] == BadInput(f"{where}:5", "'body' must be a string, got 5", "7")
+    assert out[4] == BadInput(f"{where}:6", "expected a JSON object, got list")
+    assert out[5].where == f"{where}:7" and "not UTF-8: byte b'\\xff'" in out[5].message
+    assert stats.blank_lines == 1
+
+
+def test_text_files_keep_raw_text_and_line_ids(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes("\ufeffقتل 4\r\n\r\nفي حلب\n".encode())
+    whole = list(iter_documents(expand_inputs([str(path)])))
+    assert whole == [InputDoc(path.as_posix(), "قتل 4\r\n\r\nفي حلب\n", path.as_posix())]
+    lines = list(iter_documents(expand_inputs([str(path)]), ReadOptions(lines=True)))
+    name = path.as_posix()
+    assert [(d.id, d.text) for d in lines] == [(f"{name}:1", "قتل 4"), (f"{name}:3", "في حلب")]
+
+
+def test_input_list_fails_fast_naming_the_path(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("x", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    for spec, message in [
+        (tmp_path / "missing.jsonl", "missing.jsonl: no such file or directory"),
+        (tmp_path / "a.csv", "a.csv: unsupported input '.csv'"),
+        (tmp_path / "*.jsonl", r"\*.jsonl: the pattern matches no file"),
+        (tmp_path / "empty", "empty: the directory holds no .txt or .jsonl file"),
+    ]:
+        with pytest.raises(InputListError, match=message):
+            expand_inputs([str(spec)])
+
+
+def test_directories_recurse_sorted_without_hidden_files_and_read_each_file_once(tmp_path: Path) -> None:
+    for name in ("b.txt", "a/c.jsonl", "a/d.txt", ".git/e.txt", "a/f.csv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    sources = expand_inputs([str(tmp_path), str(tmp_path / "*.txt")])
+    assert [Path(s.name).relative_to(tmp_path).as_posix() for s in sources] == ["a/c.jsonl", "a/d.txt", "b.txt"]
+    assert [s.kind for s in sources] == ["jsonl", "text", "text"]
+
+
+def test_sibling_names() -> None:
+    assert sibling("out/preds.jsonl", ".conll") == Path("out/preds.conll")
+    assert sibling("preds", ".errors.jsonl") == Path("preds.errors.jsonl")

@@ -1,0 +1,190 @@
+"""predict.py, the command line: every input kind, errors, exports, kill and resume."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from arner.data import main as data_main
+from arner.formats.conll import read_conll
+from arner.spans import read_jsonl
+
+from conftest import ROOT
+from test_predict import SENTENCES, gold_sentences, tiny_run  # noqa: F401 - tiny_run is a fixture
+
+_spec = importlib.util.spec_from_file_location("predict_cli", ROOT / "predict.py")
+cli = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cli)
+
+GOLD = {doc.text: [(s.start, s.end, s.label) for s in doc.spans] for doc in gold_sentences()}
+
+
+def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
+    """predict.py's main() in this process, on one torch thread (restored afterwards)."""
+    before = torch.get_num_threads()
+    try:
+        code = cli.main([str(a) for a in args] + ["--threads", "1"])
+    finally:
+        torch.set_num_threads(before)
+    return code, capsys.readouterr().err
+
+
+def read_output(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def spans_of(record: dict) -> list[tuple[int, int, str]]:
+    assert all(s["text"] == record["text"][s["start"]:s["end"]] for s in record["spans"])
+    return [(s["start"], s["end"], s["label"]) for s in record["spans"]]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_round_trip_through_the_cli_and_back_from_label_studio(tiny_run: Path, tmp_path: Path, capsys) -> None:
+    gold = gold_sentences()
+    source = write_jsonl(tmp_path / "gold.jsonl", [{**d.to_dict(), "source": "sohr"} for d in gold])
+    out = tmp_path / "preds.jsonl"
+    code, err = run_main(capsys, "--model", tiny_run, "--input", source, "--output", out,
+                         "--format", "labelstudio", "--format", "conll")
+    assert code == 0, err
+    assert f"read 4 documents: 4 written to {out}; 0 failed" in err
+    records = read_output(out)
+    assert [r["id"] for r in records] == ["s0", "s1", "s2", "s3"] and records[0]["source"] == "sohr"
+    assert [spans_of(r) for r in records] == [GOLD[d.text] for d in gold]
+    assert [s.get("value") for s in records[3]["spans"]] == [2, None]
+    assert not (tmp_path / "preds.errors.jsonl").exists()
+    # Label Studio pre-annotations import back as training data, spans unchanged
+    assert data_main(["convert", str(tmp_path / "preds.labelstudio.json"), str(tmp_path / "back.jsonl")]) == 0
+    assert [d.spans for d in read_jsonl(tmp_path / "back.jsonl")] == [d.spans for d in gold]
+    conll = read_conll(tmp_path / "preds.conll")
+    assert [[s.label for s in d.spans] for d in conll] == [[s.label for s in d.spans] for d in gold]
+    assert conll[0].span_text(conll[0].spans[1]) == "حزب الله"  # proclitic و is its own token
+
+
+def test_every_input_kind(tiny_run: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    texts = [t for t, _ in SENTENCES]
+    Path("docs/sub").mkdir(parents=True)
+    Path("notes.txt").write_text(f"{texts[0]}\n\n{texts[1]}\n", encoding="utf-8")
+    Path("docs/a.txt").write_text(texts[2], encoding="utf-8")
+    write_jsonl(Path("docs/sub/b.jsonl"), [{"key": "k1", "body": texts[3]}, {"body": texts[0]}])
+    runs = {
+        "lines": (["--input", "notes.txt", "--lines", "--progress"],
+                  [("notes.txt:1", texts[0]), ("notes.txt:3", texts[1])]),
+        "whole": (["--input", "notes.txt"], [("notes.txt", f"{texts[0]}\n\n{texts[1]}\n")]),
+        "tree": (["--input", "docs", "--text-field", "body", "--id-field", "key"],
+                 [("docs/a.txt", texts[2]), ("k1", texts[3]), ("docs/sub/b.jsonl:2", texts[0])]),
+        "glob": (["--input", "docs/**/*.jsonl", "--text-field", "body"],
+                 [("docs/sub/b.jsonl:1", texts[3]), ("docs/sub/b.jsonl:2", texts[0])]),
+    }
+    for name, (args, expected) in runs.items():
+        code, err = run_main(capsys, "--model", tiny_run, "--output", f"{name}.jsonl", *args)
+        assert code == 0, (name, err)
+        records = read_output(Path(f"{name}.jsonl"))
+        assert [(r["id"], r["text"]) for r in records] == expected, name
+        for record in records:
+            offset = record["text"].index(texts[1]) if name == "whole" else 0
+            shifted = [(s - offset, e - offset, label) for s, e, label in spans_of(record) if s >= offset]
+            assert shifted == GOLD[record["text"][offset:].rstrip("\n")], name
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{texts[1]}\n{texts[2]}".encode())))
+    code, err = run_main(capsys, "--model", tiny_run, "--input", "-", "--lines", "--output", "stdin.jsonl")
+    assert code == 0 and [(r["id"], spans_of(r)) for r in read_output(Path("stdin.jsonl"))] == [
+        ("stdin:1", GOLD[texts[1]]), ("stdin:2", GOLD[texts[2]])]
+
+
+def test_jsonl_on_stdin_in_a_real_process(tiny_run: Path, tmp_path: Path) -> None:
+    lines = "".join(json.dumps({"id": f"n{i}", "text": t}, ensure_ascii=False) + "\n"
+                    for i, (t, _) in enumerate(SENTENCES))
+    result = subprocess.run(
+        [sys.executable, "predict.py", "--model", str(tiny_run), "--input", "-",
+         "--output", str(tmp_path / "o.jsonl"), "--threads", "1"],
+        input=lines.encode(), cwd=ROOT, capture_output=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    records = read_output(tmp_path / "o.jsonl")
+    assert [(r["id"], spans_of(r)) for r in records] == [(f"n{i}", GOLD[t]) for i, (t, _) in enumerate(SENTENCES)]
+
+
+def test_malformed_lines_are_reported_and_the_run_goes_on(tiny_run: Path, tmp_path: Path, capsys) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        json.dumps({"id": "a", "text": SENTENCES[0][0]}, ensure_ascii=False) + "\n"
+        '{"id": "b", "text": "قتل\n'
+        + json.dumps({"id": "c", "txt": "x"}) + "\n"
+        + json.dumps({"id": "d", "text": SENTENCES[1][0]}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    code, err = run_main(capsys, "--model", tiny_run, "--input", source, "--output", tmp_path / "out.jsonl")
+    assert code == 1
+    assert "read 4 documents: 2 written" in err and "2 failed (see " in err and "out.errors.jsonl" in err
+    assert [r["id"] for r in read_output(tmp_path / "out.jsonl")] == ["a", "d"]
+    errors = read_output(tmp_path / "out.errors.jsonl")
+    name = source.as_posix()
+    assert [(e["where"], e["id"]) for e in errors] == [(f"{name}:2", None), (f"{name}:3", "c")]
+    assert "unreadable JSON" in errors[0]["error"] and "no 'text' field (keys: id, txt)" in errors[1]["error"]
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"--input": "missing.jsonl"}, "missing.jsonl: no such file or directory"),
+    ({"--dtype": "bf16", "--device": "cpu"}, "dtype 'bf16' runs on CUDA only"),
+    ({"--model": "nowhere"}, "nowhere/arner.json: not an arner model directory"),
+    ({"--resume": None, "--overwrite": None}, "resume and overwrite exclude each other"),
+    ({"--output": "."}, ".: is a directory"),
+])
+def test_bad_arguments_stop_before_any_work(tiny_run, tmp_path, monkeypatch, capsys, changes, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(Path("in.jsonl"), [{"id": "a", "text": "قتل 4"}])
+    options = {"--model": str(tiny_run), "--input": "in.jsonl", "--output": "out.jsonl", **changes}
+    args = [x for flag, value in options.items() for x in (flag, value) if x is not None]
+    code, err = run_main(capsys, *args)
+    assert code == 2 and message in err and not Path("out.jsonl").exists()
+
+
+def test_an_existing_output_needs_resume_or_overwrite(tiny_run: Path, tmp_path: Path, capsys) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": SENTENCES[0][0]}])
+    out = tmp_path / "out.jsonl"
+    assert run_main(capsys, "--model", tiny_run, "--input", source, "--output", out)[0] == 0
+    code, err = run_main(capsys, "--model", tiny_run, "--input", source, "--output", out)
+    assert code == 2 and "exists; pass --resume" in err
+    assert run_main(capsys, "--model", tiny_run, "--input", source, "--output", out, "--overwrite")[0] == 0
+    assert len(read_output(out)) == 1
+
+
+def test_killed_run_resumes_with_every_document_exactly_once(tiny_run: Path, tmp_path: Path, capsys) -> None:
+    texts = [t for t, _ in SENTENCES]
+    total = 3000
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": f"k{i}", "text": texts[i % 4]} for i in range(total)])
+    out = tmp_path / "out.jsonl"
+    args = ["--model", str(tiny_run), "--input", str(source), "--output", str(out), "--chunk-size", "20"]
+    process = subprocess.Popen([sys.executable, "predict.py", *args, "--threads", "1"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if out.exists() and out.read_bytes().count(b"\n") >= 40:
+            break
+        time.sleep(0.01)
+    process.kill()  # SIGKILL: no handler, no flush, no cleanup
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    written = out.read_bytes()
+    assert 40 <= written.count(b"\n") < total  # killed mid-run
+    if written.endswith(b"\n"):  # a chunk is one write, so the kill usually falls between: cut a line ourselves
+        out.write_bytes(written + b'{"id": "k99999", "text": "\xd9\x82')
+    code, err = run_main(capsys, *args, "--resume")
+    assert code == 0, err
+    assert "dropped a cut-off last line" in err and "already in the output (--resume)" in err
+    records = read_output(out)
+    assert sorted(r["id"] for r in records) == sorted(f"k{i}" for i in range(total))
+    assert all(spans_of(r) == GOLD[r["text"]] for r in records)
