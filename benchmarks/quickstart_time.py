@@ -26,13 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="configs/quickstart.yaml")
     parser.add_argument("--cold", action="store_true", help="use an empty encoder cache")
+    parser.add_argument("--run-dir", type=Path, help="keep the run here (default: a temporary folder)")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="arner-quickstart-"))
     env = dict(os.environ)
     if args.cold:
         env["ARNER_CACHE"] = str(work / "cache")
-    command = [sys.executable, "train.py", args.config, f"train.output_dir={work / 'run'}",
+    run_dir = args.run_dir or work / "run"
+    command = [sys.executable, "train.py", args.config, f"train.output_dir={run_dir}",
                f"data.output_dir={work / 'data'}", *args.overrides]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env=env)
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if result.returncode:
         print(f"train.py failed with exit status {result.returncode}", file=sys.stderr)
         return result.returncode
-    metrics = json.loads((work / "run" / "metrics.json").read_text(encoding="utf-8"))
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     print(f"\nquickstart wall time: {seconds:.0f} s ({seconds / 60:.1f} min), {os.cpu_count()} CPUs, cold cache: {args.cold}")
     for name in ("eval", "test", "dev"):
         if name in metrics:

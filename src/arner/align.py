@@ -19,6 +19,7 @@ decoded span would be wider than the gold, and the span is counted as widened.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -166,34 +167,53 @@ def _raw_range(words: Sequence, word_id: int | None, offset: tuple[int, int]) ->
 def _label_windows(doc: Document, windows: list[Window], label2id: dict[str, int], stats: AlignStats) -> None:
     for window in windows:
         window.labels = [IGNORE if r[0] < 0 else label2id["O"] for r in window.char_ranges]
+    indexes = [_PieceIndex(w) for w in windows]
     for span in doc.spans:
-        if span.label == UNKNOWN:
-            _ignore_span(windows, span)
+        hits = [(w, i) for w, index in zip(windows, indexes) for i in index.overlapping(span)]
+        if span.label == UNKNOWN:  # partial labels: left out of the loss
+            for window, i in hits:
+                window.labels[i] = IGNORE
             continue
         stats.spans += 1
-        pieces = sorted({r for w in windows for r in w.char_ranges if r[0] >= 0 and r[0] < span.end and r[1] > span.start})
+        pieces = sorted({w.char_ranges[i] for w, i in hits})
         if pieces and pieces[0][0] == span.start and pieces[-1][1] == span.end:
             stats.exact += 1
         elif len(stats.widened_examples) < 20:
             stats.widened_examples.append(f"{doc.id}: {doc.span_text(span)!r} -> pieces {pieces[:4]}")
-        first = pieces[0] if pieces else None
-        cut = False
-        for window in windows:
-            inside = [i for i, r in enumerate(window.char_ranges) if r[0] >= 0 and r[0] < span.end and r[1] > span.start]
-            for i in inside:
-                tag = "B" if window.char_ranges[i] == first else "I"
-                window.labels[i] = label2id[f"{tag}-{span.label}"]
-            if inside and (len(inside) < len(pieces)):
-                cut = True
-        stats.spans_crossing_window += cut
+        for window, i in hits:
+            tag = "B" if window.char_ranges[i] == pieces[0] else "I"
+            window.labels[i] = label2id[f"{tag}-{span.label}"]
+        per_window = {id(w): 0 for w, _ in hits}
+        for window, _ in hits:
+            per_window[id(window)] += 1
+        stats.spans_crossing_window += any(n < len(pieces) for n in per_window.values())
 
 
-def _ignore_span(windows: list[Window], span: Span) -> None:
-    """Partial labels: subwords of an ``UNKNOWN`` span are left out of the loss."""
-    for window in windows:
-        for i, r in enumerate(window.char_ranges):
-            if r[0] >= 0 and r[0] < span.end and r[1] > span.start:
-                window.labels[i] = IGNORE
+class _PieceIndex:
+    """A window's subword character ranges, searchable by position in O(log n).
+
+    Scanning every subword of every window for every span made long documents
+    with many gold spans quadratic.
+    """
+
+    def __init__(self, window: Window):
+        order = sorted((r, i) for i, r in enumerate(window.char_ranges) if r[0] >= 0)
+        self.ranges = [r for r, _ in order]
+        self.positions = [i for _, i in order]
+        self.reach: list[int] = []  # running maximum of ends: monotone, so bisectable
+        for start, end in self.ranges:
+            self.reach.append(max(end, self.reach[-1] if self.reach else end))
+
+    def overlapping(self, span: Span) -> list[int]:
+        """Positions in the window of the subwords that overlap ``span``."""
+        out = []
+        for j in range(bisect_right(self.reach, span.start), len(self.ranges)):
+            start, end = self.ranges[j]
+            if start >= span.end:
+                break
+            if end > span.start:
+                out.append(self.positions[j])
+        return out
 
 
 def decode_window_predictions(
