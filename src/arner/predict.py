@@ -15,6 +15,7 @@ the ``predict.py`` command line.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,7 @@ from arner.align import AlignStats, Preprocessor, Window, decode_window_predicti
 from arner.numbers import parse_number
 from arner.predict_io import BadInput, InputDoc, OutputWriter
 from arner.spans import Document, Span
+from arner.text import PROCLITICS
 
 SETTINGS_FILE = "arner.json"
 CASUALTY = "CASUALTY"
@@ -44,6 +46,7 @@ class PreprocessSettings:
     normalize: str = "none"
     max_length: int = 256
     stride: int = 64
+    snap_to_words: bool = True
 
     def preprocessor(self) -> Preprocessor:
         from arner.encoders.sources import normalizer_for
@@ -119,7 +122,13 @@ class Predictor:
                 labels[i] = arg[row, :n].tolist()
                 scores[i] = best[row, :n].tolist()
         spans = decode_window_predictions(windows, labels, self.id2label, scores)
-        return [doc.with_spans(clean_spans(doc.text, spans.get(i, []))) for i, doc in enumerate(docs)]
+        out = []
+        for i, doc in enumerate(docs):
+            found = spans.get(i, [])
+            if self.settings.snap_to_words:
+                found = snap_to_words(found, self.preprocessor.words(doc.text))
+            out.append(doc.with_spans(clean_spans(doc.text, found)))
+        return out
 
 
 def resolve_device(name: str = "auto") -> str:
@@ -146,6 +155,32 @@ def resolve_dtype(name: str, device: str) -> torch.dtype:
     if name != "float32" and torch.device(device).type != "cuda":
         raise ValueError(f"dtype {name!r} runs on CUDA only (device is {device!r}); use float32")
     return DTYPES[name]
+
+
+def snap_to_words(spans: Iterable[Span], words: Sequence) -> list[Span]:
+    """Widen each span to the words (text-layer tokens, proclitics apart) it touches.
+
+    The model reads those words, and gold spans start and end on them; a span
+    edge inside a word (``غان`` of ``أفغانستان``) is a fragment of a subword
+    decision, not an entity boundary. A span that starts right after a proclitic
+    the tokenizer left attached (``و`` of ``وكفرعويد``) keeps its start.
+
+    >>> from arner.text import tokenize
+    >>> words = tokenize("قتل في أفغانستان وكفرعويد", split_clitics=True)
+    >>> snap_to_words([Span(9, 12, "PLACE"), Span(18, 25, "PLACE")], words)
+    [Span(start=7, end=16, label='PLACE', extra={}), Span(start=18, end=25, label='PLACE', extra={})]
+    """
+    starts = [w.start for w in words]
+    out = []
+    for span in spans:
+        first = bisect_right(starts, span.start) - 1
+        last = bisect_left(starts, span.end) - 1
+        inside = first >= 0 and words[first].end > span.start
+        after_clitic = inside and words[first].text[: span.start - words[first].start] in PROCLITICS
+        start = words[first].start if inside and not after_clitic else span.start
+        end = max(span.end, words[last].end) if last >= 0 and words[last].start < span.end else span.end
+        out.append(Span(start, end, span.label, dict(span.extra)))
+    return out
 
 
 def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
