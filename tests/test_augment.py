@@ -88,3 +88,16 @@ def test_casualty_rewrite_respects_the_counted_noun() -> None:
 def test_probability_zero_changes_nothing() -> None:
     never = AugmentOptions(0.0, 0.0, 0.0)
     assert augment_document(SEED_LIKE, GAZ, random.Random(3), never) == SEED_LIKE
+
+
+def test_state_forces_are_swapped_but_never_labelled() -> None:
+    gaz = Gazetteers(GAZ.militias, GAZ.places, ("قوات النظام", "الجيش العراقي", "القوات الروسية"))
+    texts = set()
+    for k in range(20):
+        out = augment_document(SEED_LIKE, gaz, variant_rng(2, "s", k), ALWAYS)
+        assert validate_document(out) == []
+        assert len(out.spans) == len(SEED_LIKE.spans)
+        forces = [f for f in gaz.state_forces if f in out.text]
+        assert len(forces) == 1 and not any(out.span_text(s) == forces[0] for s in out.spans)
+        texts.add(forces[0])
+    assert len(texts) > 1

@@ -24,8 +24,10 @@ from arner.numbers import (
     to_arabic_indic,
 )
 from arner.spans import Document, Span
+from arner.text import PROCLITICS
 
 DESCRIPTIVE_HEADS = ("الميليشيات", "ميليشيات", "المليشيات", "مليشيات", "الفصائل", "فصائل", "المجموعات", "الجماعات")
+NEGATIVE = "O"  # a substitution site that stays unlabelled (a state force)
 GENITIVE_BEFORE = {"عن", "من", "على", "إلى", "الى", "بين", "نحو", "حوالي", "قرابة"}
 _WORD_EDGE = re.compile(r"[\s\u200e\u200f]")
 
@@ -48,23 +50,56 @@ def variant_rng(seed: int, source_id: str, variant: int) -> random.Random:
 def augment_document(
     doc: Document, gazetteers: Gazetteers, rng: random.Random, options: AugmentOptions
 ) -> Document:
-    """One variant of ``doc``: every span possibly replaced, offsets recomputed."""
+    """One variant of ``doc``: every span possibly replaced, offsets recomputed.
+
+    Mentions of state forces outside the spans are swapped too (and stay
+    unlabelled), so the negatives vary as much as the militias do.
+    """
+    sites = sorted([*doc.spans, *state_force_sites(doc, gazetteers.state_forces)], key=lambda s: s.start)
     parts: list[str] = []
     spans: list[Span] = []
     cursor = 0
-    for span in doc.spans:
-        parts.append(doc.text[cursor : span.start])
+    for site in sites:
+        parts.append(doc.text[cursor : site.start])
         start = sum(len(p) for p in parts)
-        surface = _replacement(doc.text, span, gazetteers, rng, options)
+        surface = _replacement(doc.text, site, gazetteers, rng, options)
         parts.append(surface)
-        spans.append(Span(start, start + len(surface), span.label))
-        cursor = span.end
+        if site.label != NEGATIVE:
+            spans.append(Span(start, start + len(surface), site.label))
+        cursor = site.end
     parts.append(doc.text[cursor:])
     return Document(doc.id, "".join(parts), tuple(spans), dict(doc.extra))
 
 
+def state_force_sites(doc: Document, names: Sequence[str]) -> list[Span]:
+    """Whole-word mentions of ``names`` outside every span, longest first.
+
+    >>> doc = Document("d", "قتل 10 من قوات النظام وحزب الله", (Span(22, 30, "MILITIA"),))
+    >>> [doc.text[s.start:s.end] for s in state_force_sites(doc, ["قوات النظام", "حزب الله"])]
+    ['قوات النظام']
+    """
+    taken = [(s.start, s.end) for s in doc.spans]
+    sites: list[Span] = []
+    for name in sorted(names, key=len, reverse=True):
+        for match in re.finditer(re.escape(name), doc.text):
+            a, b = match.span()
+            clear = all(b <= x or a >= y for x, y in taken)
+            if clear and _word_edges(doc.text, a, b):
+                sites.append(Span(a, b, NEGATIVE))
+                taken.append((a, b))
+    return sites
+
+
+def _word_edges(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` is whole words (a proclitic may precede it)."""
+    before = attached_prefix(text, start)
+    return (before == "" or before in PROCLITICS) and (end == len(text) or not text[end].isalpha())
+
+
 def _replacement(text: str, span: Span, gaz: Gazetteers, rng: random.Random, opt: AugmentOptions) -> str:
     surface = text[span.start : span.end]
+    if span.label == NEGATIVE and rng.random() < opt.substitute_militia:
+        return _pick(gaz.state_forces, text, span, rng) or surface
     if span.label == "MILITIA" and rng.random() < opt.substitute_militia:
         return _pick(militia_candidates(surface, gaz), text, span, rng) or surface
     if span.label == "PLACE" and rng.random() < opt.substitute_place:

@@ -45,6 +45,9 @@ class Place:
 class Gazetteers:
     militias: tuple[Militia, ...]
     places: tuple[Place, ...]
+    # State armies and security services: never MILITIA; swapped among themselves
+    # during augmentation so the model sees varied negatives next to the militias.
+    state_forces: tuple[str, ...] = ()
 
     def militia_surfaces(self, form: str | None = None) -> list[str]:
         return [s for m in self.militias if form in (None, m.form) for s in m.surfaces]
@@ -68,11 +71,13 @@ class Gazetteers:
 
 
 def load_gazetteers(directory: str | Path) -> Gazetteers:
-    """Read ``militias.tsv`` and ``places.tsv`` from ``directory``."""
+    """Read ``militias.tsv``, ``places.tsv`` and (optional) ``state_forces.tsv`` from ``directory``."""
     directory = Path(directory)
     militias = [_militia(row, where) for row, where in _rows(directory / "militias.tsv", 4)]
     places = [_place(row, where) for row, where in _rows(directory / "places.tsv", 3)]
-    return Gazetteers(tuple(militias), tuple(places))
+    state_path = directory / "state_forces.tsv"
+    state = [row[0] for row, _ in _rows(state_path, 2)] if state_path.exists() else []
+    return Gazetteers(tuple(militias), tuple(places), tuple(state))
 
 
 def _rows(path: Path, width: int) -> Iterable[tuple[list[str], str]]:
