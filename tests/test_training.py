@@ -140,3 +140,15 @@ def test_accelerate_launch_two_cpu_processes(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert (run_dir / "model.safetensors").exists() and (run_dir / "metrics.json").exists()
     assert result.stdout.count("epoch 1:") == 1  # only the main process prints
+
+
+def test_model_name_can_be_a_local_directory(tmp_path: Path) -> None:
+    from arner.encoders.sources import load_token_classifier
+
+    labels = bio_labels()
+    model, tokenizer = build_tiny_model([t for t, _ in SENTENCES], labels, seed=0)
+    model.save_pretrained(tmp_path / "local")
+    tokenizer.save_pretrained(tmp_path / "local")
+    loaded, loaded_tokenizer = load_token_classifier(str(tmp_path / "local"), labels, local_files_only=True)
+    assert loaded.config.id2label[1] == labels[1] and loaded_tokenizer.is_fast
+    assert torch.equal(loaded.bert.embeddings.word_embeddings.weight, model.bert.embeddings.word_embeddings.weight)
