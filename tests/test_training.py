@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from arner.align import Preprocessor, bio_labels
+from arner.align import bio_labels
 from arner.encoders.tiny import build_tiny_model
 from arner.predict import PreprocessSettings, Predictor, pad_batch
 from arner.spans import Document, Span
