@@ -86,3 +86,13 @@ def test_anercorp_config_reads_the_real_corpus() -> None:
     docs = load_corpus(config.data.corpora[0], config.data.labels)
     assert len(docs) == 3988
     assert {s.label for d in docs for s in d.spans} == {"PERS", "LOC", "ORG", "MISC"}
+
+
+def test_scored_labels_follow_the_test_corpus_map() -> None:
+    from arner.dataset import scored_labels
+
+    quickstart = load_config(ROOT / "configs" / "quickstart.yaml").data
+    assert scored_labels(quickstart, "anercorp_test") == ["PLACE"]
+    assert scored_labels(quickstart, "eval") == ["MILITIA", "PLACE", "CASUALTY"]
+    anercorp = load_config(ROOT / "configs" / "anercorp.yaml").data
+    assert scored_labels(anercorp, "anercorp_test") == ["PERS", "LOC", "ORG", "MISC"]

@@ -146,8 +146,8 @@ def scored_labels(config: DataConfig, set_name: str) -> list[str]:
     """The labels a scored set can be judged on: a test corpus only on the labels its
     map produces (ANERcorp's test split has places, but no militias or casualties)."""
     for corpus in config.test_corpora:
-        if corpus.name == set_name:
-            produced = set(corpus.label_map.values())
+        if corpus.name == set_name:  # unmapped labels keep their name (anercorp.yaml maps none)
+            produced = set(corpus.label_map.values()) | {l for l in config.labels if l not in corpus.label_map}
             return [label for label in config.labels if label in produced]
     return list(config.labels)
 
