@@ -91,8 +91,12 @@ def test_anercorp_config_reads_the_real_corpus() -> None:
 def test_scored_labels_follow_the_test_corpus_map() -> None:
     from arner.dataset import scored_labels
 
+    from arner.spans import Document, Span
+
+    places_only = [Document("a", "في حلب", (Span(3, 6, "PLACE"),))]
     quickstart = load_config(ROOT / "configs" / "quickstart.yaml").data
-    assert scored_labels(quickstart, "anercorp_test") == ["PLACE"]
-    assert scored_labels(quickstart, "eval") == ["MILITIA", "PLACE", "CASUALTY"]
+    assert scored_labels(quickstart, "anercorp_test", places_only) == ["PLACE"]
+    assert scored_labels(quickstart, "eval", places_only) == ["MILITIA", "PLACE", "CASUALTY"]
+    own_types = [Document("a", "علي في حلب", (Span(0, 3, "PERS"), Span(7, 10, "LOC")))]
     anercorp = load_config(ROOT / "configs" / "anercorp.yaml").data
-    assert scored_labels(anercorp, "anercorp_test") == ["PERS", "LOC", "ORG", "MISC"]
+    assert scored_labels(anercorp, "anercorp_test", own_types) == ["PERS", "LOC"]

@@ -142,12 +142,13 @@ def _without_texts(docs: list[Document], texts: set[str]) -> tuple[list[Document
     return kept, len(docs) - len(kept)
 
 
-def scored_labels(config: DataConfig, set_name: str) -> list[str]:
+def scored_labels(config: DataConfig, set_name: str, docs: Sequence[Document]) -> list[str]:
     """The labels a scored set can be judged on: a test corpus only on the labels its
-    map produces (ANERcorp's test split has places, but no militias or casualties)."""
+    map produces or its gold uses (ANERcorp's test split mapped for the quickstart has
+    places, but no militias or casualties; with no map it keeps its own four types)."""
     for corpus in config.test_corpora:
-        if corpus.name == set_name:  # unmapped labels keep their name (anercorp.yaml maps none)
-            produced = set(corpus.label_map.values()) | {l for l in config.labels if l not in corpus.label_map}
+        if corpus.name == set_name:
+            produced = set(corpus.label_map.values()) | {s.label for d in docs for s in d.spans}
             return [label for label in config.labels if label in produced]
     return list(config.labels)
 

@@ -266,7 +266,7 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
         if not docs:
             continue
         predictions = predictor.predict(docs)
-        labels = scored_labels(config.data, name)
+        labels = scored_labels(config.data, name, docs)
         full = evaluate_documents(docs, predictions, labels=labels, seed=config.train.seed)
         write_report(full, run_dir / "reports" / name, title=f"{config.name}: {name}")
         write_jsonl(predictions, run_dir / "reports" / name / "predictions.jsonl")
