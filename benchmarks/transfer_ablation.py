@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs = dict(item.split("=", 1) for item in args.runs)
     for arm in ARMS:
-        runs.setdefault(arm, str(train_arm(arm, args.out)))
+        if arm not in runs:  # not setdefault: its default would train even when given
+            runs[arm] = str(train_arm(arm, args.out))
     lines = ["| recipe | scored on | micro F1 [95% CI] | MILITIA | PLACE | CASUALTY |",
              "|---|---|---|---|---|---|"]
     lines += [r for arm, run in runs.items() for s in SETS if (r := row(arm, s, Path(run)))]
