@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from arner.config import UNKNOWN
 from arner.spans import LABELS, Document, Span
-from arner.text import Normalized, NormalizeOptions, Token, normalize, tokenize
+from arner.text import Normalized, Token, tokenize
 
 IGNORE = -100
 
@@ -69,10 +69,6 @@ class _MappedToken:
     start: int
     end: int
     clitic: bool = False
-
-
-def default_normalizer(options: NormalizeOptions = NormalizeOptions()) -> Callable[[str], Normalized]:
-    return lambda text: normalize(text, options)
 
 
 @dataclass
@@ -133,8 +129,6 @@ def encode_documents(
 
 def _windows(index: int, text: str, tokenizer, prep: Preprocessor, max_length: int, stride: int) -> list[Window]:
     words = prep.words(text)
-    if not words:
-        words = []
     enc = tokenizer(
         [w.text for w in words] or [""],
         is_split_into_words=True,

@@ -22,6 +22,7 @@ from arner.align import AlignStats, Window, bio_labels
 from arner.config import Config, dump_config
 from arner.dataset import build_dataset, scored_labels, scored_sets
 from arner.gazetteers import load_gazetteers
+from arner.metrics import prf
 from arner.predict import PreprocessSettings, Predictor, pad_batch
 from arner.spans import LABELS, Document, read_jsonl
 
@@ -54,9 +55,7 @@ def span_scores(gold: Sequence[Document], pred: Sequence[Document], labels: Sequ
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = prf(tp, fp, fn)
     return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
 
 
