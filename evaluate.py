@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", type=Path, metavar="RUN_DIR",
         help="a trained run directory: predict the gold texts first (saved as DIR/predictions.jsonl)",
     )
+    parser.add_argument(
+        "--dtype", choices=("float32", "bf16", "fp16"), default="float32",
+        help="with --model: the precision it predicts in, as predict.py --dtype (default: float32)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder for the report (created)")
     parser.add_argument(
         "--labels",
@@ -91,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not args.corpus and (args.corpus_dir or args.label_map):
         parser.error("--corpus-dir and --label-map go with --corpus")
+    if args.dtype != "float32" and args.model is None:
+        parser.error("--dtype goes with --model")
     if args.bootstrap < 0:
         parser.error(f"--bootstrap must be 0 or more, got {args.bootstrap}")
 
@@ -120,12 +126,13 @@ def _download(corpus: str) -> Path:
     return fetch_anercorp()
 
 
-def predict_to_file(run_dir: Path, gold: list[Any], path: Path) -> Path:
+def predict_to_file(run_dir: Path, gold: list[Any], path: Path, dtype: str = "float32") -> Path:
     """Run the batch predictor over the gold texts and write its output."""
-    from arner.predict import Predictor
+    from arner.predict import Predictor, resolve_device
     from arner.spans import write_jsonl
 
-    predictions = Predictor.from_dir(run_dir).predict([doc.with_spans(()) for doc in gold])
+    predictor = Predictor.from_dir(run_dir, device=resolve_device("auto"), dtype=dtype)
+    predictions = predictor.predict([doc.with_spans(()) for doc in gold])
     write_jsonl(predictions, path)
     return path
 
@@ -135,7 +142,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     other = load_per_document(args.compare) if args.compare else None  # fail before the long part
     gold, gold_source, label_map = _gold(args)
     if args.model is not None:
-        args.pred = predict_to_file(args.model, gold, args.out / "predictions.jsonl")
+        args.pred = predict_to_file(args.model, gold, args.out / "predictions.jsonl", args.dtype)
     pred, pred_source = read_documents(args.pred)
     metrics = evaluate_documents(
         gold,
@@ -168,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     _check_args(parser, args)
     try:
         metrics = run(args)
-    except (SpanError, EvaluationError, OSError, RuntimeError) as err:
+    except (SpanError, EvaluationError, OSError, RuntimeError, ValueError) as err:
         print(f"evaluate.py: error: {err}", file=sys.stderr)
         return 2
     if not args.quiet:

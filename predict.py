@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=_positive, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--dtype", choices=("float32", "bf16", "fp16"), default="float32",
-                        help="half types on CUDA only (default: float32)")
+                        help="fp16 on CUDA, bf16 on CUDA or a CPU with native bf16 (default: float32)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar with documents per second (default: when stderr is a terminal)")
     return parser

@@ -385,3 +385,8 @@ def test_model_option_predicts_then_scores(tmp_path: Path) -> None:
     assert [d.id for d in predictions] == ["seed-article"]
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["span_exact"]["per_label"]["PLACE"]["support"] == 22
+
+
+def test_dtype_goes_with_model(tmp_path: Path) -> None:
+    result = run_cli("--gold", GOLD, "--pred", GOLD, "--dtype", "bf16", "--out", tmp_path / "o")
+    assert result.returncode == 2 and "--dtype goes with --model" in result.stderr

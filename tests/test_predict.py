@@ -21,6 +21,7 @@ from arner.predict import (
     clean_spans,
     pad_batch,
     predict_stream,
+    cpu_has_bf16,
     resolve_dtype,
 )
 from arner.predict_io import (
@@ -35,6 +36,7 @@ from arner.predict_io import (
     iter_documents,
     sibling,
 )
+import arner.predict as predict_module
 from arner.spans import Document, Span, validate_document
 
 SENTENCES = [
@@ -233,11 +235,24 @@ def test_casualty_value_is_null_when_unparsable() -> None:
     assert clean_spans("قتل العشرات", [Span(4, 11, "CASUALTY", {"score": 1.0})])[0].extra["value"] is None
 
 
-def test_half_precision_needs_cuda() -> None:
-    with pytest.raises(ValueError, match="'bf16' runs on CUDA only"):
-        resolve_dtype("bf16", "cpu")
+def test_dtypes_are_checked_against_the_device(monkeypatch) -> None:
+    with pytest.raises(ValueError, match="'fp16' runs on CUDA only"):
+        resolve_dtype("fp16", "cpu")
     with pytest.raises(ValueError, match="unknown dtype 'int4'"):
         resolve_dtype("int4", "cpu")
+    monkeypatch.setattr(predict_module, "cpu_has_bf16", lambda: False)
+    with pytest.raises(ValueError, match="this CPU has no native bf16"):
+        resolve_dtype("bf16", "cpu")
+    monkeypatch.setattr(predict_module, "cpu_has_bf16", lambda: True)
+    assert resolve_dtype("bf16", "cpu") == "bf16"
+
+
+@pytest.mark.skipif(not cpu_has_bf16(), reason="this CPU has no native bf16")
+def test_cpu_bf16_keeps_the_spans(tiny_run: Path) -> None:
+    gold = gold_sentences()
+    predictor = Predictor.from_dir(tiny_run, device="cpu", dtype="bf16")
+    assert next(predictor.model.parameters()).dtype == torch.bfloat16
+    assert [d.spans for d in predictor.predict(gold)] == [g.spans for g in gold]
 
 
 @pytest.mark.gpu

@@ -138,7 +138,7 @@ def test_malformed_lines_are_reported_and_the_run_goes_on(tiny_run: Path, tmp_pa
 
 @pytest.mark.parametrize("changes, message", [
     ({"--input": "missing.jsonl"}, "missing.jsonl: no such file or directory"),
-    ({"--dtype": "bf16", "--device": "cpu"}, "dtype 'bf16' runs on CUDA only"),
+    ({"--dtype": "fp16", "--device": "cpu"}, "dtype 'fp16' runs on CUDA only"),
     ({"--model": "nowhere"}, "nowhere/arner.json: not an arner model directory"),
     ({"--resume": None, "--overwrite": None}, "resume and overwrite exclude each other"),
     ({"--output": "."}, ".: is a directory"),
