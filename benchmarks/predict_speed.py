@@ -2,7 +2,8 @@
 """arner's Predictor against ``transformers.pipeline("token-classification")``: same spans? how fast?
 
     .venv/bin/python benchmarks/predict_speed.py --model runs/tiny [--docs 200] [--threads 2]
-    .venv/bin/python benchmarks/predict_speed.py --random-bert-base --docs 40 --threads 2
+    .venv/bin/python benchmarks/predict_speed.py --random-bert-base --docs 40 --threads 2 [--dtype bf16]
+    .venv/bin/python benchmarks/predict_speed.py --model M --docs 1000 --write-texts docs.jsonl  # predict.py input
 
 Both read the same model directory, the same texts, with the same batch size
 and torch threads. The pipeline runs with ``aggregation_strategy="simple"``,
@@ -52,7 +53,7 @@ import torch  # noqa: E402
 
 from arner.align import bio_labels  # noqa: E402
 from arner.predict import PreprocessSettings, Predictor, clean_spans, pad_batch  # noqa: E402
-from arner.spans import Document, Span, read_jsonl  # noqa: E402
+from arner.spans import Document, Span, read_jsonl, write_jsonl  # noqa: E402
 
 EVAL_SET = ROOT / "data" / "eval" / "conflict_news.spans.jsonl"
 SEED = ROOT / "data" / "seed" / "article.spans.jsonl"
@@ -244,9 +245,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dtype", choices=("float32", "bf16"), default="float32",
                         help="also time our predictor in this precision (default: float32 only)")
+    parser.add_argument("--write-texts", type=Path, metavar="OUT.jsonl",
+                        help="only write the --docs article-length texts as JSONL (input for predict.py) and exit")
     parser.add_argument("--repeats", type=int, default=1,
                         help="time each side this many times (alternating), keep the best")
     args = parser.parse_args()
+    if args.write_texts:
+        texts = article_texts(args.docs, args.chars, args.uniform)
+        write_jsonl([Document(f"article-{i:04d}", t) for i, t in enumerate(texts)], args.write_texts)
+        print(f"wrote {len(texts)} documents ({sum(map(len, texts)) / len(texts):.0f} characters on average) "
+              f"to {args.write_texts}")
+        return
     torch.set_num_threads(args.threads)
     from transformers.utils import logging as hf_logging
 

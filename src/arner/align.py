@@ -114,12 +114,17 @@ def encode_documents(
     max_length: int = 256,
     stride: int = 64,
     stats: AlignStats | None = None,
+    words: Sequence[Sequence] | None = None,
 ) -> list[Window]:
-    """Windows with subword labels for every document; nothing is truncated."""
+    """Windows with subword labels for every document; nothing is truncated.
+
+    ``words``: each document's ``preprocessor.words``, when the caller has them already.
+    """
     stats = stats if stats is not None else AlignStats()
     windows: list[Window] = []
     for index, doc in enumerate(docs):
-        doc_windows = _windows(index, doc.text, tokenizer, preprocessor, max_length, stride)
+        doc_words = words[index] if words is not None else preprocessor.words(doc.text)
+        doc_windows = _windows(index, doc_words, tokenizer, max_length, stride)
         _label_windows(doc, doc_windows, label2id, stats)
         stats.documents += 1
         stats.windows += len(doc_windows)
@@ -127,8 +132,7 @@ def encode_documents(
     return windows
 
 
-def _windows(index: int, text: str, tokenizer, prep: Preprocessor, max_length: int, stride: int) -> list[Window]:
-    words = prep.words(text)
+def _windows(index: int, words: Sequence, tokenizer, max_length: int, stride: int) -> list[Window]:
     enc = tokenizer(
         [w.text for w in words] or [""],
         is_split_into_words=True,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from arner.config import DROP, UNKNOWN, CorpusConfig
 from arner.formats.conll import ConllReport, map_labels, read_conll
+from arner.numbers import parse_number
 from arner.spans import Document, Span, read_jsonl
 from arner.text import tokenize
 
@@ -41,17 +42,20 @@ def load_corpus(corpus: CorpusConfig, labels: Sequence[str]) -> list[Document] |
 
 
 def mark_numbers_unknown(doc: Document) -> Document:
-    """Add ``UNKNOWN`` spans over number tokens not inside another span.
+    """Add ``UNKNOWN`` spans over number tokens (digits or number words) not inside another span.
 
-    >>> doc = mark_numbers_unknown(Document("d", "قتل 5 في حلب", (Span(9, 12, "PLACE"),)))
+    Corpora that never mark casualties would otherwise teach ``قتل ثلاثة`` as O.
+
+    >>> doc = mark_numbers_unknown(Document("d", "قتل 5 وأصيب ثلاثة في حلب", (Span(21, 24, "PLACE"),)))
     >>> [(doc.span_text(s), s.label) for s in doc.spans]
-    [('5', 'UNKNOWN'), ('حلب', 'PLACE')]
+    [('5', 'UNKNOWN'), ('ثلاثة', 'UNKNOWN'), ('حلب', 'PLACE')]
     """
     taken = [(s.start, s.end) for s in doc.spans]
     extra = [
         Span(tok.start, tok.end, UNKNOWN)
         for tok in tokenize(doc.text)
-        if any(ch.isdigit() for ch in tok.text) and not any(a < tok.end and tok.start < b for a, b in taken)
+        if (any(ch.isdigit() for ch in tok.text) or parse_number(tok.text) is not None)
+        and not any(a < tok.end and tok.start < b for a, b in taken)
     ]
     return doc.with_spans([*doc.spans, *extra])
 

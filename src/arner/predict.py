@@ -94,10 +94,12 @@ class Predictor:
         tokenizer = AutoTokenizer.from_pretrained(directory)
         return cls(model, tokenizer, settings, **kwargs)
 
-    def windows(self, docs: Sequence[Document], stats: AlignStats | None = None) -> list[Window]:
+    def windows(
+        self, docs: Sequence[Document], stats: AlignStats | None = None, words: Sequence[Sequence] | None = None,
+    ) -> list[Window]:
         return encode_documents(
             docs, self.tokenizer, self.label2id, self.preprocessor,
-            max_length=self.settings.max_length, stride=self.settings.stride, stats=stats,
+            max_length=self.settings.max_length, stride=self.settings.stride, stats=stats, words=words,
         )
 
     @torch.inference_mode()
@@ -108,7 +110,8 @@ class Predictor:
         is padded only to its own longest window.
         """
         # Gold spans only cost time here: labelling windows is per span.
-        windows = self.windows([d.with_spans(()) if d.spans else d for d in docs])
+        words = [self.preprocessor.words(d.text) for d in docs]  # for the windows and for snapping
+        windows = self.windows([d.with_spans(()) if d.spans else d for d in docs], words=words)
         labels: list[list[int]] = [[] for _ in windows]
         scores: list[list[float]] = [[] for _ in windows]
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
@@ -127,7 +130,7 @@ class Predictor:
         for i, doc in enumerate(docs):
             found = spans.get(i, [])
             if self.settings.snap_to_words:
-                found = snap_to_words(found, self.preprocessor.words(doc.text))
+                found = snap_to_words(found, words[i])
             out.append(doc.with_spans(clean_spans(doc.text, found)))
         return out
 
