@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from arner.config import DataConfig, load_config
-from arner.dataset import build_dataset, check_no_leakage, save_dataset, split_sentences
+from arner.dataset import build_dataset, check_no_leakage, save_dataset, split_sentences, to_dataset_dict
 from arner.spans import Document, Span, SpanError, read_jsonl, validate_document
 
 from conftest import DATA, ROOT
@@ -111,3 +111,11 @@ def test_data_cli_build_validate_stats_convert(tmp_path: Path) -> None:
     assert "B-MILITIA" in conll.read_text(encoding="utf-8")
     bad = run("build", "configs/tiny.yaml", "data.variants=3")
     assert bad.returncode == 2 and "data.variants: unknown key" in bad.stderr
+
+
+def test_an_empty_split_keeps_its_columns() -> None:
+    doc = Document("s1", "قتل 4 في حلب", (Span(4, 5, "CASUALTY"), Span(9, 12, "PLACE")))
+    dsd = to_dataset_dict({"train": [doc], "test": []})
+    assert dsd["test"].num_rows == 0
+    assert dsd["test"].column_names == dsd["train"].column_names == ["id", "text", "source_id", "variant", "spans"]
+    assert dsd["train"][0]["spans"] == [{"start": 4, "end": 5, "label": "CASUALTY"}, {"start": 9, "end": 12, "label": "PLACE"}]

@@ -216,10 +216,12 @@ def to_dataset_dict(splits: dict[str, list[Document]]):
         "variant": Value("int32"),
         "spans": [{"start": Value("int32"), "end": Value("int32"), "label": Value("string")}],
     })
-    return DatasetDict({
-        name: Dataset.from_list([_row(d) for d in docs], features=features)
-        for name, docs in splits.items()
-    })
+    # from_dict, not from_list: an empty list (test_sentences: 0) would lose the columns.
+    out = {}
+    for name, docs in splits.items():
+        rows = [_row(d) for d in docs]
+        out[name] = Dataset.from_dict({key: [row[key] for row in rows] for key in features}, features=features)
+    return DatasetDict(out)
 
 
 def _row(doc: Document) -> dict:
