@@ -32,6 +32,20 @@ def test_label_map_partial_labels_and_unknown_numbers(tmp_path: Path) -> None:
     assert docs[1].extra["corpus"] == "small"
 
 
+def test_documents_with_listed_labels_are_skipped_and_counted(tmp_path: Path, capsys) -> None:
+    corpus = small_corpus(tmp_path, skip_documents_with=["UNKNOWN"])
+    docs = load_corpus(corpus, ["MILITIA", "PLACE", "CASUALTY"])
+    assert [d.text for d in docs] == ["قتل 5 من حزب الله في حلب وزار علي", "وصل 3 إلى دمشق"][1:]
+    assert "corpus small: 1 of 2 document(s) with UNKNOWN spans skipped" in capsys.readouterr().err
+    with_numbers = small_corpus(tmp_path, numbers_unknown=True, skip_documents_with=["UNKNOWN"])
+    assert load_corpus(with_numbers, ["MILITIA", "PLACE", "CASUALTY"]) == []
+
+
+def test_skip_documents_with_an_unknown_label_is_a_config_error(tmp_path: Path) -> None:
+    problems = CorpusConfig(name="c", path="p", skip_documents_with=["ORG"]).problems("data.corpora[0]", ["PLACE"])
+    assert problems == ["data.corpora[0].skip_documents_with: 'ORG' is not one of ['PLACE', 'UNKNOWN']"]
+
+
 def test_unknown_spans_are_left_out_of_the_loss(tmp_path: Path) -> None:
     docs = load_corpus(small_corpus(tmp_path, numbers_unknown=True), ["MILITIA", "PLACE", "CASUALTY"])
     labels = bio_labels()

@@ -47,7 +47,10 @@ class CorpusConfig:
     every number out of the loss, for corpora that never mark casualties.
     ``weight`` scales how many of its documents enter training (below 1 samples,
     above 1 repeats), ``max_documents`` caps them, ``dev_documents`` holds some out
-    for the dev split. A corpus whose path is absent is skipped with a message.
+    for the dev split. ``skip_documents_with`` drops the documents holding any of
+    those labels after mapping (``[UNKNOWN]``: keep only sentences whose every token
+    is taught, as negatives without ORG or number conflicts); the count is printed.
+    A corpus whose path is absent is skipped with a message.
     """
 
     name: str = ""
@@ -58,6 +61,7 @@ class CorpusConfig:
     max_documents: int = 0
     dev_documents: int = 0
     numbers_unknown: bool = False
+    skip_documents_with: list[str] = field(default_factory=list)
 
     def problems(self, where: str, labels: list[str]) -> list[str]:
         out = []
@@ -71,6 +75,9 @@ class CorpusConfig:
         for source, target in self.label_map.items():
             if target not in allowed:
                 out.append(f"{where}.label_map.{source}: {target!r} is not one of {allowed}")
+        for label in self.skip_documents_with:
+            if label not in [*labels, UNKNOWN]:
+                out.append(f"{where}.skip_documents_with: {label!r} is not one of {[*labels, UNKNOWN]}")
         return out
 
 

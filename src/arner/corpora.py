@@ -38,6 +38,12 @@ def load_corpus(corpus: CorpusConfig, labels: Sequence[str]) -> list[Document] |
     docs = map_labels(docs, {**identity, **targets})
     if corpus.numbers_unknown:
         docs = [mark_numbers_unknown(d) for d in docs]
+    if corpus.skip_documents_with:
+        skip = set(corpus.skip_documents_with)
+        kept = [d for d in docs if not any(s.label in skip for s in d.spans)]
+        print(f"corpus {corpus.name}: {len(docs) - len(kept)} of {len(docs)} document(s) with "
+              f"{'/'.join(sorted(skip))} spans skipped", file=sys.stderr)
+        docs = kept
     return [Document(d.id, d.text, d.spans, {"source_id": d.id, "corpus": corpus.name}) for d in docs]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -263,6 +264,7 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
     metrics: dict = {"best_epoch": state["best_epoch"], "dev_f1_at_best": state["best"]}
     for name, docs in [("dev", splits["dev"]), ("test", splits["test"]), *scored.items()]:
         if not docs:
+            print(f"{name}: no documents (e.g. test_sentences: 0), not scored", file=sys.stderr)
             continue
         predictions = predictor.predict(docs)
         labels = scored_labels(config.data, name, docs)
