@@ -1,7 +1,8 @@
 """Ablation: the quickstart recipe with and without transfer from public corpora.
 
     python benchmarks/transfer_ablation.py                       # trains both (long)
-    python benchmarks/transfer_ablation.py --runs quickstart=runs/quickstart transfer=runs/transfer
+    python benchmarks/transfer_ablation.py --runs quickstart=runs/quickstart transfer=runs/transfer \
+        transfer_negatives=runs/transfer_negatives
 
 Each arm is a real ``train.py`` run; the table reads their ``reports/<set>/metrics.json``:
 strict span F1 per label with 95% bootstrap intervals on the evaluation set, and
@@ -19,7 +20,8 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ARMS = {"quickstart": "configs/quickstart.yaml", "transfer": "configs/transfer.yaml"}
+ARMS = {"quickstart": "configs/quickstart.yaml", "transfer": "configs/transfer.yaml",
+        "transfer_negatives": "configs/transfer_negatives.yaml"}
 SETS = ("eval", "anercorp_test")
 
 
