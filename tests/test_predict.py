@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from arner.align import AlignStats, bio_labels
@@ -223,6 +223,7 @@ def test_clean_spans_trims_drops_and_resolves_overlaps() -> None:
     raw=st.lists(st.tuples(st.integers(0, 30), st.integers(1, 8), st.sampled_from(["PLACE", "CASUALTY"]),
                            st.floats(0, 1)), max_size=6),
 )
+@example(text="444444444444  \u064f", raw=[(12, 2, "PLACE", 0.0)])  # spaces, then a lone harakah
 def test_clean_spans_always_gives_valid_flat_spans(text: str, raw) -> None:
     spans = [Span(s, min(s + n, len(text)), label, {"score": p}) for s, n, label, p in raw if s < len(text)]
     cleaned = clean_spans(text, spans)

@@ -32,7 +32,7 @@ from arner.text import PROCLITICS
 
 SETTINGS_FILE = "arner.json"
 CASUALTY = "CASUALTY"
-# No int8: torch's dynamic quantisation cost the quickstart model 0.03-0.05
+# No int8: torch's dynamic quantisation cost the first quickstart model 0.03-0.05
 # evaluation micro-F1 (0.5633 -> 0.517-0.530), bf16 on CPU 0.0007.
 DTYPES = {"float32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 DEVICES = ("auto", "cpu", "cuda")
@@ -220,10 +220,12 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     trimmed = []
     for span in spans:
         start, end = span.start, span.end
-        while start < end and (text[start].isspace() or unicodedata.combining(text[start])):
-            start += 1
+        # Extend the end first: trimming the start first could push it onto marks
+        # the extension then adds (a span of spaces before a lone harakah).
         while end < len(text) and unicodedata.combining(text[end]):
             end += 1
+        while start < end and (text[start].isspace() or unicodedata.combining(text[start])):
+            start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
         if start < end:
