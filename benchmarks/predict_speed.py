@@ -190,8 +190,10 @@ def check_agreement(predictor: Predictor, tagger, short: list[str], batch_size: 
     """Print how far the spans agree; True when they are identical under the same tokenisation."""
     snapping = predictor.settings.snap_to_words
     predictor.settings.snap_to_words = False
-    unsnapped = our_spans(predictor, short)
-    predictor.settings.snap_to_words = snapping
+    try:
+        unsnapped = our_spans(predictor, short)
+    finally:
+        predictor.settings.snap_to_words = snapping
     ours = our_spans(predictor, short)
     same_words = pipeline_spans_on_words(tagger, predictor, short, batch_size)
     print(f"agreement on {len(short)} short texts ({sum(map(len, short)) / len(short):.0f} characters on average, "
