@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from arner.spans import Document, Span
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 SHARED = ROOT.parent / "shared"
@@ -15,3 +17,13 @@ CORPORA = SHARED / "corpora"
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def make_doc(doc_id: str, text: str, marks) -> Document:
+    """A document whose spans are the ``(surface, label)`` marks, found in order in ``text``."""
+    spans, cursor = [], 0
+    for surface, label in marks:
+        start = text.index(surface, cursor)
+        spans.append(Span(start, start + len(surface), label))
+        cursor = start + len(surface)
+    return Document(doc_id, text, tuple(spans))

@@ -39,6 +39,8 @@ from arner.predict_io import (
 import arner.predict as predict_module
 from arner.spans import Document, Span, validate_document
 
+from conftest import make_doc
+
 SENTENCES = [
     ("قتل 12 من عناصر وحزب الله في دير الزور",
      [("12", "CASUALTY"), ("حزب الله", "MILITIA"), ("دير الزور", "PLACE")]),
@@ -51,15 +53,6 @@ SENTENCES = [
 ]
 REPEATS = 4
 MAX_LENGTH, STRIDE = 32, 8  # small windows, so the long document crosses several edges
-
-
-def make_doc(doc_id: str, text: str, marks) -> Document:
-    spans, cursor = [], 0
-    for surface, label in marks:
-        start = text.index(surface, cursor)
-        spans.append(Span(start, start + len(surface), label))
-        cursor = start + len(surface)
-    return Document(doc_id, text, tuple(spans))
 
 
 def gold_sentences() -> list[Document]:

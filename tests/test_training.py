@@ -17,7 +17,7 @@ from arner.predict import PreprocessSettings, Predictor, pad_batch
 from arner.spans import Document, Span
 from arner.training import epoch_batches, span_scores
 
-from conftest import ROOT
+from conftest import ROOT, make_doc
 
 SENTENCES = [
     ("قتل 12 من عناصر وحزب الله في دير الزور", [("12", "CASUALTY"), ("حزب الله", "MILITIA"), ("دير الزور", "PLACE")]),
@@ -26,22 +26,13 @@ SENTENCES = [
 ]
 
 
-def make_doc(i: int, text: str, marks) -> Document:
-    spans, cursor = [], 0
-    for surface, label in marks:
-        start = text.index(surface, cursor)
-        spans.append(Span(start, start + len(surface), label))
-        cursor = start + len(surface)
-    return Document(f"s{i}", text, tuple(spans))
-
-
 def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def test_tiny_model_overfits_and_survives_save_and_load(tmp_path: Path) -> None:
-    docs = [make_doc(i, t, m) for i, (t, m) in enumerate(SENTENCES)]
+    docs = [make_doc(f"s{i}", t, m) for i, (t, m) in enumerate(SENTENCES)]
     labels = bio_labels()
     torch.manual_seed(0)
     model, tokenizer = build_tiny_model([d.text for d in docs], labels, seed=0)
