@@ -128,10 +128,10 @@ def _download(corpus: str) -> Path:
 
 def predict_to_file(run_dir: Path, gold: list[Any], path: Path, dtype: str = "float32") -> Path:
     """Run the batch predictor over the gold texts and write its output."""
-    from arner.predict import Predictor, resolve_device
+    from arner.predict import Predictor
     from arner.spans import write_jsonl
 
-    predictor = Predictor.from_dir(run_dir, device=resolve_device("auto"), dtype=dtype)
+    predictor = Predictor.from_dir(run_dir, dtype=dtype)
     predictions = predictor.predict([doc.with_spans(()) for doc in gold])
     write_jsonl(predictions, path)
     return path
