@@ -2,8 +2,9 @@
 
     python -m arner.data build configs/quickstart.yaml [key=value ...]
     python -m arner.data validate FILE.jsonl [FILE.jsonl ...]
-    python -m arner.data convert IN OUT [--from conll|labelstudio|jsonl] [--to jsonl|conll|labelstudio]
+    python -m arner.data convert IN OUT [--from conll|labelstudio|jsonl|inline] [--to jsonl|conll|labelstudio|inline]
     python -m arner.data stats FILE.jsonl [FILE.jsonl ...]
+    python -m arner.data overlap FILE.jsonl [...] --against REF.jsonl [--drop]
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from arner.config import ConfigError, load_config
 from arner.spans import Document, SpanError, label_counts, read_jsonl, write_jsonl
 
-FORMATS = ("jsonl", "conll", "labelstudio")
+FORMATS = ("jsonl", "conll", "labelstudio", "inline")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="documents and spans per label")
     stats.add_argument("files", nargs="+")
     stats.set_defaults(run=run_stats)
+    overlap = commands.add_parser("overlap", help="list documents that near-duplicate a reference set")
+    overlap.add_argument("files", nargs="+")
+    overlap.add_argument("--against", required=True, action="append", help="reference JSONL (repeatable)")
+    overlap.add_argument("--threshold", type=float, default=0.5, help="word 5-gram overlap (default 0.5)")
+    overlap.add_argument("--drop", action="store_true", help="rewrite each file without its near-duplicates")
+    overlap.set_defaults(run=run_overlap)
     return parser
 
 
@@ -78,6 +85,25 @@ def run_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_overlap(args: argparse.Namespace) -> int:
+    """Exit 1 when near-duplicates remain (0 after --drop removed them)."""
+    from arner.dataset import near_duplicates
+
+    references = [doc for name in args.against for doc in read_jsonl(name, labels=None)]
+    found_any = False
+    for name in args.files:
+        docs = read_jsonl(name, labels=None)
+        found = near_duplicates(docs, references, threshold=args.threshold)
+        for doc_id, ref_id, share in found:
+            print(f"{name}: {doc_id} overlaps {ref_id} ({share:.2f} of word 5-grams)")
+        if found and args.drop:
+            dropped = {doc_id for doc_id, _, _ in found}
+            write_jsonl([d for d in docs if d.id not in dropped], name)
+            print(f"{name}: {len(dropped)} document(s) dropped, {len(docs) - len(dropped)} kept")
+        found_any |= bool(found) and not args.drop
+    return 1 if found_any else 0
+
+
 def run_convert(args: argparse.Namespace) -> int:
     source = args.source or guess_format(args.input)
     target = args.target or guess_format(args.output)
@@ -88,7 +114,14 @@ def run_convert(args: argparse.Namespace) -> int:
 
 
 def guess_format(path: str) -> str:
-    """The format a file name implies: ``.jsonl``, ``.json`` (Label Studio) or CoNLL."""
+    """The format a file name implies: ``.jsonl``, ``.json`` (Label Studio), ``.inline.txt``
+    (``[[LABEL|surface]]`` markup) or CoNLL.
+
+    >>> guess_format("batch.inline.txt"), guess_format("corpus.txt")
+    ('inline', 'conll')
+    """
+    if Path(path).name.lower().endswith((".inline.txt", ".inline")):
+        return "inline"
     suffix = Path(path).suffix.lower()
     if suffix == ".jsonl":
         return "jsonl"
@@ -101,11 +134,13 @@ def guess_format(path: str) -> str:
 
 def read_documents(path: str, fmt: str, *, check_labels: bool = True) -> list[Document]:
     """Read any supported format into validated documents (one converter per format)."""
-    from arner.formats import conll, labelstudio
+    from arner.formats import conll, inline, labelstudio
     from arner.spans import LABELS
 
     if fmt == "jsonl":
         return read_jsonl(path, labels=LABELS if check_labels else None)
+    if fmt == "inline":
+        return inline.read_inline(path, labels=LABELS if check_labels else None)
     if fmt == "conll":
         report = conll.ConllReport()
         docs = conll.read_conll(path, report=report)
@@ -121,10 +156,13 @@ def read_documents(path: str, fmt: str, *, check_labels: bool = True) -> list[Do
 
 
 def write_documents(docs: list[Document], path: str, fmt: str) -> int:
-    from arner.formats import conll, labelstudio
+    from arner.formats import conll, inline, labelstudio
 
     if fmt == "jsonl":
         return write_jsonl(docs, path)
+    if fmt == "inline":
+        Path(path).write_text("".join(inline.to_inline(d) + "\n" for d in docs), encoding="utf-8")
+        return len(docs)
     if fmt == "conll":
         return conll.write_conll(docs, path)
     return labelstudio.export_tasks(docs, path)
