@@ -368,3 +368,27 @@ def test_directories_recurse_sorted_without_hidden_files_and_read_each_file_once
 def test_sibling_names() -> None:
     assert sibling("out/preds.jsonl", ".conll") == Path("out/preds.conll")
     assert sibling("preds", ".errors.jsonl") == Path("preds.errors.jsonl")
+
+
+@pytest.mark.parametrize("text, predicted, expected", [
+    ('قال "تنظيم الدولة" إن', '"تنظيم الدولة"', "تنظيم الدولة"),
+    ("قال “تنظيم الدولة” إن", "تنظيم الدولة”", "تنظيم الدولة"),
+    ("بيان «هيئة تحرير الشام» أمس", "«هيئة تحرير الشام»", "هيئة تحرير الشام"),
+    ("بيان «هيئة تحرير الشام» أمس", "«هيئة تحرير", "هيئة تحرير"),
+    ('قصف لـ"حراس الدين" في إدلب', 'ـ"حراس الدين"', "حراس الدين"),
+    ("قتلى من 'الحوثيين' أمس", "'الحوثيين'", "الحوثيين"),
+    ('عناصر لواء "فاطميون" في تدمر', 'لواء "فاطميون"', 'لواء "فاطميون"'),
+    ('عناصر لواء "فاطميون" في تدمر', 'لواء "فاطميون', 'لواء "فاطميون"'),
+    ("أربيل (رويترز) - قال", "أربيل (", "أربيل"),
+    ("في دير الزور، قتل", "دير الزور،", "دير الزور"),
+])
+def test_quotes_and_punctuation_at_span_edges_follow_the_guidelines(text: str, predicted: str, expected: str) -> None:
+    start = text.index(predicted)
+    (span,) = clean_spans(text, [Span(start, start + len(predicted), "MILITIA")])
+    assert text[span.start : span.end] == expected
+
+
+@pytest.mark.parametrize("text, predicted", [('قال "', '"'), ("قال “ ” أمس", "“ ”"), ("ـــ ، قتل", "ـــ ،")])
+def test_a_span_without_a_letter_or_digit_is_dropped(text: str, predicted: str) -> None:
+    start = text.index(predicted)
+    assert clean_spans(text, [Span(start, start + len(predicted), "PLACE")]) == []

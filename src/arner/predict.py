@@ -28,7 +28,7 @@ from arner.align import AlignStats, Preprocessor, Window, decode_window_predicti
 from arner.numbers import parse_number
 from arner.predict_io import BadInput, InputDoc, OutputWriter
 from arner.spans import Document, Span
-from arner.text import PROCLITICS
+from arner.text import PROCLITICS, QUOTES, TATWEEL, with_closing_quote
 
 SETTINGS_FILE = "arner.json"
 CASUALTY = "CASUALTY"
@@ -207,10 +207,10 @@ def snap_to_words(spans: Iterable[Span], words: Sequence) -> list[Span]:
 
 
 def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
-    """Spans as predictions promise them: whitespace trimmed off both edges, never
-    starting on or ending before a combining mark (a harakah belongs to its
-    letter), empty ones dropped, no overlaps (the lower score loses), and each
-    CASUALTY with its parsed ``value`` (None when unparsable).
+    """Spans as predictions promise them: edges trimmed by :func:`trim_to_guidelines`,
+    never ending before a combining mark (a harakah belongs to its letter), spans
+    without a letter or digit dropped, no overlaps (the lower score loses), and
+    each CASUALTY with its parsed ``value`` (None when unparsable).
 
     >>> clean_spans("قتل  4 عناصر", [Span(3, 7, "CASUALTY", {"score": 0.9})])
     [Span(start=5, end=6, label='CASUALTY', extra={'score': 0.9, 'value': 4})]
@@ -224,11 +224,8 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
         # the extension then adds (a span of spaces before a lone harakah).
         while end < len(text) and unicodedata.combining(text[end]):
             end += 1
-        while start < end and (text[start].isspace() or unicodedata.combining(text[start])):
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if start < end:
+        start, end = trim_to_guidelines(text, start, end)
+        if any(_is_word_char(ch) for ch in text[start:end]):
             extra = dict(span.extra)
             if span.label == CASUALTY:
                 extra["value"] = parse_number(text[start:end])
@@ -241,6 +238,48 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
             kept.pop()  # sorted by start, so the one before that ends before this one starts
         kept.append(span)
     return kept
+
+
+def trim_to_guidelines(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without the edges the guidelines keep outside a span:
+    whitespace, punctuation, a leading combining mark, a quote whose partner is
+    not inside (``تنظيم الدولة”``), and a quote pair wrapping the whole mention
+    (``"هيئة تحرير الشام"``). Quotes inside a name stay (``لواء "فاطميون"``), and a
+    closing quote right after a name that opened one inside is taken in.
+
+    >>> text = 'لواء "فاطميون" و"هيئة تحرير الشام" وداعش”، أربيل ('
+    >>> def trimmed(piece):
+    ...     a, b = trim_to_guidelines(text, text.index(piece), text.index(piece) + len(piece))
+    ...     return text[a:b]
+    >>> [trimmed(p) for p in ('لواء "فاطميون"', '"هيئة تحرير الشام"', 'داعش”،', 'أربيل (', '”،')]
+    ['لواء "فاطميون"', 'هيئة تحرير الشام', 'داعش', 'أربيل', '']
+    """
+    end = with_closing_quote(text, start, end)
+    while True:
+        before = (start, end)
+        while start < end and _outside_edge(text, start, end, at_start=True):
+            start += 1
+        while end > start and _outside_edge(text, start, end, at_start=False):
+            end -= 1
+        inner_quotes = any(ch in QUOTES for ch in text[start + 1 : end - 1])
+        if end - start > 2 and text[start] in QUOTES and text[end - 1] in QUOTES and not inner_quotes:
+            start, end = start + 1, end - 1
+        if (start, end) == before:
+            return start, end
+
+
+def _outside_edge(text: str, start: int, end: int, *, at_start: bool) -> bool:
+    char = text[start] if at_start else text[end - 1]
+    if unicodedata.combining(char):
+        return at_start
+    if char in QUOTES:
+        inner = text[start + 1 : end] if at_start else text[start : end - 1]
+        return not any(c in QUOTES for c in inner)
+    return not _is_word_char(char)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() and char != TATWEEL
 
 
 def pad_batch(windows: Sequence[Window], pad_id: int, with_labels: bool = False) -> tuple[torch.Tensor, ...]:

@@ -221,6 +221,19 @@ class Token:
 
 PROCLITICS: tuple[str, ...] = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
 QUOTES = "\"'“”‘’«»„‹›"
+
+
+def with_closing_quote(text: str, start: int, end: int) -> int:
+    """``end``, moved past a quote that closes one opened inside ``[start, end)``:
+    a name with inner quotes (``لواء "فاطميون"``) is whole only with both.
+
+    >>> text = 'لواء "فاطميون" في تدمر'
+    >>> text[:with_closing_quote(text, 0, 13)], with_closing_quote(text, 15, 17)
+    ('لواء "فاطميون"', 17)
+    """
+    if sum(ch in QUOTES for ch in text[start:end]) % 2 and end < len(text) and text[end] in QUOTES:
+        return end + 1
+    return end
 NUMBER_SEPARATORS = ",.٬٫"
 # Words that begin with a proclitic letter + ال but whose first letter is part
 # of the stem (والد "father", بالستية "ballistic", كلاشنكوف ...). Only the ال
