@@ -6,6 +6,8 @@
         --pred PRED.jsonl --out DIR [--split test] [--label-map MAP.yaml]
     python evaluate.py --gold GOLD.jsonl --model RUN_DIR --out DIR   # predict first, then score
     python evaluate.py ... --compare OTHER_DIR   # paired bootstrap against another run
+    python evaluate.py --gold GOLD.jsonl --baseline gazetteer --out DIR   # the lookup floor alone
+    python evaluate.py --gold GOLD.jsonl --model RUN_DIR --baseline gazetteer --out DIR  # floor beside
 
 With --corpus the gold documents are the corpus sentences as
 arner.formats.conll.read_conll reads them: ids ``{corpus}-{split}-{n}`` (n from
@@ -30,6 +32,8 @@ try:
 except ImportError:  # a plain checkout without `pip install -e .`: use the source tree
     sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
+from arner.baseline import GazetteerTagger, score_floor
+from arner.gazetteers import load_gazetteers
 from arner.metrics import (
     CORPUS_LABEL_MAPS,
     EvaluationError,
@@ -42,7 +46,7 @@ from arner.metrics import (
     read_documents,
 )
 from arner.report import write_report
-from arner.spans import LABELS, SpanError
+from arner.spans import LABELS, SpanError, write_jsonl
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,11 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--label-map", type=Path, help="YAML corpus label -> arner label or null (with --corpus)"
     )
-    pred = parser.add_mutually_exclusive_group(required=True)
+    pred = parser.add_mutually_exclusive_group()
     pred.add_argument("--pred", type=Path, help="predicted documents, JSONL, same ids and texts")
     pred.add_argument(
         "--model", type=Path, metavar="RUN_DIR",
         help="a trained run directory: predict the gold texts first (saved as DIR/predictions.jsonl)",
+    )
+    parser.add_argument(
+        "--baseline", choices=("gazetteer",),
+        help="score the longest-match gazetteer lookup (arner.baseline): alone, or beside "
+        "--pred/--model with a paired bootstrap of the difference",
+    )
+    parser.add_argument(
+        "--gazetteers", type=Path, default=Path("data/gazetteers"),
+        help="with --baseline: the gazetteer folder (default: data/gazetteers)",
     )
     parser.add_argument(
         "--dtype", choices=("float32", "bf16", "fp16"), default="float32",
@@ -95,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not args.corpus and (args.corpus_dir or args.label_map):
         parser.error("--corpus-dir and --label-map go with --corpus")
+    if args.pred is None and args.model is None and args.baseline is None:
+        parser.error("one of --pred, --model or --baseline is required")
     if args.dtype != "float32" and args.model is None:
         parser.error("--dtype goes with --model")
     if args.bootstrap < 0:
@@ -143,6 +158,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     gold, gold_source, label_map = _gold(args)
     if args.model is not None:
         args.pred = predict_to_file(args.model, gold, args.out / "predictions.jsonl", args.dtype)
+    gazetteers = load_gazetteers(args.gazetteers) if args.baseline else None
+    if args.pred is None:  # the floor alone is the prediction
+        args.pred = args.out / "predictions.jsonl"
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_jsonl(GazetteerTagger(gazetteers).predict([d.with_spans(()) for d in gold]), args.pred)
+        gazetteers = None
     pred, pred_source = read_documents(args.pred)
     metrics = evaluate_documents(
         gold,
@@ -157,6 +178,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     metrics["inputs"] = {"gold": gold_source.name, "pred": str(args.pred)}
     if label_map is not None:
         metrics["inputs"]["label_map"] = label_map
+    if gazetteers is not None:
+        metrics["floor"] = score_floor(gold, metrics, gazetteers, labels=metrics["labels"],
+                                       bootstrap=args.bootstrap, seed=args.seed)
     if other is not None:
         metrics["compare"] = compare_runs(
             metrics["per_document"],
@@ -185,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
             f"F1 {micro['f1']:.4f} on {metrics['documents']} documents; "
             f"report in {args.out / 'report.md'}"
         )
+        if "floor" in metrics:
+            compare = metrics["floor"]["compare"]
+            print(f"gazetteer lookup floor micro F1 {compare['other_f1']:.4f}; "
+                  f"model minus floor {compare['delta']:+.4f} {compare['delta_ci'] or ''}")
     return 0
 
 

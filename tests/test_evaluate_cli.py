@@ -390,3 +390,28 @@ def test_model_option_predicts_then_scores(tmp_path: Path) -> None:
 def test_dtype_goes_with_model(tmp_path: Path) -> None:
     result = run_cli("--gold", GOLD, "--pred", GOLD, "--dtype", "bf16", "--out", tmp_path / "o")
     assert result.returncode == 2 and "--dtype goes with --model" in result.stderr
+
+
+def test_baseline_alone_scores_the_gazetteer_lookup(tmp_path: Path) -> None:
+    result = run_cli("--gold", GOLD, "--baseline", "gazetteer", "--out", tmp_path, "--bootstrap", "50")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert 0.3 < metrics["span_exact"]["micro"]["f1"] < 1.0
+    assert (tmp_path / "predictions.jsonl").exists()
+
+
+def test_baseline_beside_predictions_reports_the_floor_and_the_paired_difference(tmp_path: Path) -> None:
+    result = run_cli("--gold", GOLD, "--pred", PERTURBED, "--baseline", "gazetteer", "--out", tmp_path,
+                     "--bootstrap", "50")
+    assert result.returncode == 0, result.stderr
+    assert "gazetteer lookup floor micro F1" in result.stdout
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    floor = metrics["floor"]
+    assert floor["compare"]["f1"] == pytest.approx(68 / 81)  # the perturbed predictions' hand count
+    assert floor["compare"]["delta"] == pytest.approx(68 / 81 - floor["span_exact"]["micro"]["f1"])
+    assert "## Lookup floor (gazetteers, no learning)" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_no_prediction_source_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("--gold", GOLD, "--out", tmp_path)
+    assert result.returncode == 2 and "one of --pred, --model or --baseline" in result.stderr

@@ -47,7 +47,12 @@ class CorpusConfig:
     every number out of the loss, for corpora that never mark casualties.
     ``weight`` scales how many of its documents enter training (below 1 samples,
     above 1 repeats), ``max_documents`` caps them, ``dev_documents`` holds some out
-    for the dev split. ``skip_documents_with`` drops the documents holding any of
+    for the dev split, and ``dev_path`` (a file or glob, JSONL) sends whole files there
+    instead: the written corpus holds out whole writers, so dev measures reading a
+    new writer. ``path`` may be a glob too; files matching ``dev_path`` are left out
+    of it. ``variants`` adds that many gazetteer-substituted variants of each
+    training document (the seed's augmentation, with its proclitic and number
+    rules; originals are kept). ``skip_documents_with`` drops the documents holding any of
     those labels after mapping (``[UNKNOWN]``: keep only sentences whose every token
     is taught, as negatives without ORG or number conflicts); the count is printed.
     A corpus whose path is absent is skipped with a message.
@@ -60,6 +65,8 @@ class CorpusConfig:
     weight: float = 1.0
     max_documents: int = 0
     dev_documents: int = 0
+    dev_path: str = ""
+    variants: int = 0
     numbers_unknown: bool = False
     skip_documents_with: list[str] = field(default_factory=list)
 
@@ -69,8 +76,10 @@ class CorpusConfig:
             out.append(f"{where}: needs a name and a path")
         if self.format not in CORPUS_FORMATS:
             out.append(f"{where}.format: choose from {list(CORPUS_FORMATS)}, got {self.format!r}")
-        if self.weight <= 0 or self.max_documents < 0 or self.dev_documents < 0:
-            out.append(f"{where}: weight must be > 0, max_documents and dev_documents >= 0")
+        if self.weight <= 0 or min(self.max_documents, self.dev_documents, self.variants) < 0:
+            out.append(f"{where}: weight must be > 0, max_documents, dev_documents and variants >= 0")
+        if self.dev_path and self.format != "jsonl":
+            out.append(f"{where}.dev_path: only for format jsonl, got format {self.format!r}")
         allowed = [*labels, DROP, UNKNOWN]
         for source, target in self.label_map.items():
             if target not in allowed:
@@ -101,13 +110,18 @@ class DataConfig:
     substitute_militia: float = 0.9
     substitute_place: float = 0.9
     rewrite_casualty: float = 0.9
+    # Per substituted MILITIA/PLACE mention: wrap it in quotes (outside the span), or
+    # stretch a word of it with tatweel (inside), as real reports write names.
+    quote_mentions: float = 0.0
+    tatweel_mentions: float = 0.0
 
     def problems(self) -> list[str]:
         out = []
         for name in ("variants_per_sentence", "dev_sentences", "test_sentences"):
             if getattr(self, name) < 0:
                 out.append(f"data.{name}: must be >= 0, got {getattr(self, name)}")
-        for name in ("substitute_militia", "substitute_place", "rewrite_casualty"):
+        for name in ("substitute_militia", "substitute_place", "rewrite_casualty", "quote_mentions",
+                     "tatweel_mentions"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 out.append(f"data.{name}: a probability in [0, 1], got {getattr(self, name)}")
         unknown = [s for s in self.number_styles if s not in NUMBER_STYLES]
@@ -177,6 +191,8 @@ class TrainConfig:
     mixed_precision: str = "no"
     early_stopping_patience: int = 3
     resume: bool = False
+    # Batch windows of similar length together (less padding, same shuffled epochs).
+    group_by_length: bool = False
     threads: int = 0
     progress: bool = True
 

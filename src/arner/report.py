@@ -109,6 +109,7 @@ def render_markdown(metrics: Mapping[str, Any], *, title: str = "Evaluation repo
         ("confusion", "Type confusion (rows gold, columns predicted)", _confusion_section),
         ("errors", "Errors", _errors_section),
         ("compare", "Paired comparison", _compare_section),
+        ("floor", "Lookup floor (gazetteers, no learning)", _floor_section),
     ]
     for key, heading, render in sections:
         if metrics.get(key) is not None:
@@ -256,6 +257,11 @@ def _errors_section(errors: Sequence[Mapping[str, Any]]) -> list[str]:
 def _cell(text: str) -> str:
     """Text safe inside a markdown table cell."""
     return " ".join(text.split()).replace("|", "\\|")
+
+
+def _floor_section(floor: Mapping[str, Any]) -> list[str]:
+    return [f"The {floor['name']} on the same documents, exact spans:", "",
+            *_table_section(floor["span_exact"]), "", *_compare_section(floor["compare"])]
 
 
 def _compare_section(compare: Mapping[str, Any]) -> list[str]:
