@@ -101,3 +101,26 @@ def test_state_forces_are_swapped_but_never_labelled() -> None:
         assert len(forces) == 1 and not any(out.span_text(s) == forces[0] for s in out.spans)
         texts.add(forces[0])
     assert len(texts) > 1
+
+
+DECORATED = AugmentOptions(0.0, 0.0, 0.0, ("digits",), quote_mentions=1.0, tatweel_mentions=1.0)
+
+
+@pytest.mark.parametrize("variant", range(20))
+def test_decorated_mentions_keep_quotes_outside_and_tatweel_inside(variant: int) -> None:
+    doc = sentence("قتل 3 من عناصر لحزب الله وحزب الله في حلب", ("3", "CASUALTY"), ("حزب الله", "MILITIA"),
+                   ("حزب الله", "MILITIA"), ("حلب", "PLACE"))
+    out = augment_document(doc, GAZ, variant_rng(3, "d", variant), DECORATED)
+    assert validate_document(out) == []
+    surfaces = [out.span_text(s) for s in out.spans]
+    assert [s.replace("ـ", "") for s in surfaces] == ["3", "حزب الله", "حزب الله", "حلب"]
+    assert all("ـ" in s for s in surfaces[1:3])  # every joining mention got a tatweel
+    for span in out.spans[1:]:
+        assert out.text[span.start - 1] in '"“«' and out.text[span.end] in '"”»'
+    assert 'لـ"' in out.text or "لـ“" in out.text or "لـ«" in out.text  # لـ"..." after the proclitic ل
+
+
+def test_names_already_quoted_are_not_quoted_again() -> None:
+    doc = sentence('قتل عناصر من "حزب الله" أمس', ("حزب الله", "MILITIA"))
+    out = augment_document(doc, GAZ, random.Random(0), AugmentOptions(0.0, 0.0, 0.0, quote_mentions=1.0))
+    assert out.text == doc.text

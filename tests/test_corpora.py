@@ -114,3 +114,39 @@ def test_scored_labels_follow_the_test_corpus_map() -> None:
     own_types = [Document("a", "علي في حلب", (Span(0, 3, "PERS"), Span(7, 10, "LOC")))]
     anercorp = load_config(ROOT / "configs" / "anercorp.yaml").data
     assert scored_labels(anercorp, "anercorp_test", own_types) == ["PERS", "LOC"]
+
+
+def written_corpus(tmp_path: Path) -> CorpusConfig:
+    """Three writers' files; the third is the held-out dev writer."""
+    lines = {
+        "train-w1": ["قتل [[CASUALTY|5]] من [[MILITIA|داعش]] في [[PLACE|حلب]]", "قصف على [[PLACE|دير الزور]]"],
+        "train-w2": ["وصل [[MILITIA|الحوثيون]] إلى [[PLACE|مأرب]]"],
+        "dev-w3": ["أصيب [[CASUALTY|عنصران]] من [[MILITIA|قسد]] في [[PLACE|الحسكة]]"],
+    }
+    from arner.data import main as data_main
+
+    for name, rows in lines.items():
+        (tmp_path / f"{name}.inline.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        assert data_main(["convert", str(tmp_path / f"{name}.inline.txt"),
+                          str(tmp_path / f"{name}.spans.jsonl")]) == 0
+    return CorpusConfig(name="written", path=str(tmp_path / "*.spans.jsonl"), format="jsonl",
+                        dev_path=str(tmp_path / "dev-*.spans.jsonl"), variants=3)
+
+
+def test_written_corpus_holds_out_whole_writers_and_substitutes_names(tmp_path: Path) -> None:
+    corpus = written_corpus(tmp_path)
+    config = load_config(None, ["data.eval_set=null"]).data
+    config.seed_gold, config.corpora = None, [corpus]
+    splits = build_dataset(config).splits
+    assert [d.id for d in splits["dev"]] == ["dev-w3-0001"]
+    sources = {d.extra["source_id"] for d in splits["train"]}
+    assert sources == {"train-w1-0001", "train-w1-0002", "train-w2-0001"}
+    assert len(splits["train"]) > len(sources)  # originals plus substituted variants
+    assert any(d.text != "قتل 5 من داعش في حلب" and d.extra["source_id"] == "train-w1-0001"
+               for d in splits["train"])
+
+
+def test_a_corpus_glob_matching_nothing_is_skipped(tmp_path: Path, capsys) -> None:
+    corpus = CorpusConfig(name="none", path=str(tmp_path / "*.spans.jsonl"), format="jsonl")
+    assert load_corpus(corpus, ["PLACE"]) is None
+    assert "is absent, skipped" in capsys.readouterr().err

@@ -24,7 +24,7 @@ from arner.numbers import (
     to_arabic_indic,
 )
 from arner.spans import Document, Span
-from arner.text import PROCLITICS
+from arner.text import PROCLITICS, QUOTES
 
 DESCRIPTIVE_HEADS = ("الميليشيات", "ميليشيات", "المليشيات", "مليشيات", "الفصائل", "فصائل", "المجموعات", "الجماعات")
 NEGATIVE = "O"  # a substitution site that stays unlabelled (a state force)
@@ -40,6 +40,8 @@ class AugmentOptions:
     substitute_place: float = 0.9
     rewrite_casualty: float = 0.9
     number_styles: tuple[str, ...] = ("digits", "arabic_indic", "words")
+    quote_mentions: float = 0.0
+    tatweel_mentions: float = 0.0
 
 
 def variant_rng(seed: int, source_id: str, variant: int) -> random.Random:
@@ -63,12 +65,55 @@ def augment_document(
         parts.append(doc.text[cursor : site.start])
         start = sum(len(p) for p in parts)
         surface = _replacement(doc.text, site, gazetteers, rng, options)
-        parts.append(surface)
+        if site.label in ("MILITIA", "PLACE"):
+            lead, surface, trail = decorate_mention(doc.text, site, surface, rng, options)
+            parts.append(lead)
+            start += len(lead)
+        else:
+            trail = ""
+        parts += [surface, trail]
         if site.label != NEGATIVE:
             spans.append(Span(start, start + len(surface), site.label))
         cursor = site.end
     parts.append(doc.text[cursor:])
     return Document(doc.id, "".join(parts), tuple(spans), dict(doc.extra))
+
+
+QUOTE_PAIRS = (('"', '"'), ("“", "”"), ("«", "»"))
+# Letters that join the next one, so a tatweel after them is written (never after ا د ذ ر ز و ة ى).
+JOINING_LETTERS = frozenset("بتثجحخسشصضطظعغفقكلمنهيئ")
+
+
+def decorate_mention(text: str, site: Span, surface: str, rng: random.Random,
+                     options: AugmentOptions) -> tuple[str, str, str]:
+    """``(lead, surface, trail)``: the mention possibly wrapped in quotes (outside the
+    span, as the guidelines put them; after ``ل`` written ``لـ"...``) and possibly
+    stretched with a tatweel inside a word (inside the span).
+
+    >>> opts = AugmentOptions(quote_mentions=1.0, tatweel_mentions=1.0)
+    >>> lead, surface, trail = decorate_mention("عناصر لحزب الله", Span(7, 15, "MILITIA"), "حزب الله", random.Random(0), opts)
+    >>> lead.startswith("ـ"), surface.replace("ـ", ""), lead[-1] + trail in ('""', "“”", "«»")
+    (True, 'حزب الله', True)
+    """
+    lead, trail = "", ""
+    # Probabilities of 0 draw nothing, so configs without decoration keep their variants.
+    if options.quote_mentions and rng.random() < options.quote_mentions and not _quoted(text, site, surface):
+        opening, closing = rng.choice(QUOTE_PAIRS)
+        lead = ("ـ" if attached_prefix(text, site.start).endswith("ل") else "") + opening
+        trail = closing
+    if options.tatweel_mentions and rng.random() < options.tatweel_mentions:
+        places = [i for i in range(1, len(surface)) if surface[i - 1] in JOINING_LETTERS and surface[i].isalpha()
+                  and surface[i] != "ـ"]
+        if places:
+            cut = rng.choice(places)
+            surface = surface[:cut] + "ـ" * rng.randint(1, 3) + surface[cut:]
+    return lead, surface, trail
+
+
+def _quoted(text: str, site: Span, surface: str) -> bool:
+    """Whether quotes already stand at or around the mention."""
+    around = text[site.start - 1 : site.start] + text[site.end : site.end + 1]
+    return any(ch in QUOTES for ch in around + surface)
 
 
 def state_force_sites(doc: Document, names: Sequence[str]) -> list[Span]:

@@ -7,6 +7,7 @@ subwords are left out of the loss instead of being taught as ``O``.
 
 from __future__ import annotations
 
+import glob
 import random
 import sys
 from collections.abc import Sequence
@@ -19,17 +20,27 @@ from arner.spans import Document, Span, read_jsonl
 from arner.text import tokenize
 
 
-def load_corpus(corpus: CorpusConfig, labels: Sequence[str]) -> list[Document] | None:
-    """The corpus's documents with mapped labels, or None (with a message) when its path is absent."""
-    path = Path(corpus.path)
-    if not path.exists():
-        print(f"corpus {corpus.name}: {path} is absent, skipped", file=sys.stderr)
+def corpus_files(pattern: str, exclude: str = "") -> list[Path]:
+    """The files a corpus path names: itself, or a glob's matches (sorted) less ``exclude``'s."""
+    if not glob.has_magic(pattern):
+        return [Path(pattern)] if Path(pattern).exists() else []
+    left_out = set(glob.glob(exclude)) if exclude else set()
+    return [Path(p) for p in sorted(glob.glob(pattern)) if p not in left_out]
+
+
+def load_corpus(corpus: CorpusConfig, labels: Sequence[str], *, dev: bool = False) -> list[Document] | None:
+    """The corpus's documents with mapped labels (``dev``: those of ``dev_path``), or
+    None (with a message) when its path matches nothing."""
+    pattern = corpus.dev_path if dev else corpus.path
+    paths = corpus_files(pattern, exclude="" if dev else corpus.dev_path)
+    if not paths:
+        print(f"corpus {corpus.name}: {pattern} is absent, skipped", file=sys.stderr)
         return None
     if corpus.format == "jsonl":
-        docs = read_jsonl(path, labels=None)
+        docs = [doc for path in paths for doc in read_jsonl(path, labels=None)]
     else:
         report = ConllReport()
-        docs = read_conll(path, doc_prefix=corpus.name, report=report)
+        docs = [doc for path in paths for doc in read_conll(path, doc_prefix=corpus.name, report=report)]
         print(f"corpus {corpus.name}: {report.sentences} sentences, {report.spans} spans, "
               f"{report.stray_inside_fixed} stray I- read as starts, {report.nested_dropped} nested dropped",
               file=sys.stderr)

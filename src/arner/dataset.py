@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from arner.config import DataConfig
 from arner.corpora import load_corpus, sample_training, split_corpus
 from arner.gazetteers import load_gazetteers
 from arner.spans import LABELS, Document, Span, SpanError, read_jsonl, write_jsonl
-from arner.text import sentences
+from arner.text import normalize, sentences
 
 SPLITS = ("train", "dev", "test")
 
@@ -81,19 +82,22 @@ def assign_splits(sentence_docs: Sequence[Document], config: DataConfig) -> dict
     return {"train": [d for d in order if d.id not in taken], "dev": dev, "test": test}
 
 
-def expand(docs: Iterable[Document], config: DataConfig, gazetteers) -> tuple[list[Document], int]:
-    """Originals (if kept) plus ``variants_per_sentence`` variants of each; duplicates dropped."""
+def expand(docs: Iterable[Document], config: DataConfig, gazetteers,
+           variants: int | None = None) -> tuple[list[Document], int]:
+    """Originals (if kept) plus ``variants`` (default ``variants_per_sentence``) variants
+    of each; duplicates dropped."""
     options = AugmentOptions(
         config.substitute_militia, config.substitute_place, config.rewrite_casualty,
-        tuple(config.number_styles),
+        tuple(config.number_styles), config.quote_mentions, config.tatweel_mentions,
     )
+    variants = config.variants_per_sentence if variants is None else variants
     out: list[Document] = []
     skipped = 0
     for doc in docs:
         seen = {doc.text} if config.keep_original else set()
         if config.keep_original:
             out.append(doc)
-        for k in range(1, config.variants_per_sentence + 1):
+        for k in range(1, variants + 1):
             variant = augment_document(doc, gazetteers, variant_rng(config.seed, doc.id, k), options)
             if variant.text in seen:
                 skipped += 1
@@ -107,8 +111,9 @@ def expand(docs: Iterable[Document], config: DataConfig, gazetteers) -> tuple[li
 def build_dataset(config: DataConfig) -> BuildResult:
     """The seeded dataset (seed split by sentence, each split augmented) plus corpora."""
     result = BuildResult({name: [] for name in SPLITS})
+    gazetteers = load_gazetteers(config.gazetteers) if config.seed_gold or any(
+        c.variants for c in config.corpora) else None
     if config.seed_gold:
-        gazetteers = load_gazetteers(config.gazetteers)
         seed_docs = read_jsonl(config.seed_gold, labels=config.labels)
         sentence_docs = [s for doc in seed_docs for s in split_sentences(doc)]
         for name, docs in assign_splits(sentence_docs, config).items():
@@ -120,11 +125,12 @@ def build_dataset(config: DataConfig) -> BuildResult:
         docs = load_corpus(corpus, config.labels)
         if docs is None:
             continue
-        docs, overlap = _without_texts(docs, held_out)
-        if overlap:
-            print(f"corpus {corpus.name}: {overlap} document(s) whose text is also in a scored set "
-                  f"left out of training", file=sys.stderr)
-        train, dev = split_corpus(docs, corpus, config.seed + index)
+        train, dev = split_corpus(_held_out_removed(docs, held_out, corpus.name), corpus, config.seed + index)
+        if corpus.dev_path:
+            dev += _held_out_removed(load_corpus(corpus, config.labels, dev=True) or [], held_out, corpus.name)
+        if corpus.variants:
+            train, skipped = expand(train, config, gazetteers, variants=corpus.variants)
+            result.duplicates_skipped += skipped
         result.splits["train"] += sample_training(train, corpus, config.seed + index)
         result.splits["dev"] += dev
     for name in ("train", "dev"):
@@ -135,11 +141,14 @@ def build_dataset(config: DataConfig) -> BuildResult:
     return result
 
 
-def _without_texts(docs: list[Document], texts: set[str]) -> tuple[list[Document], int]:
+def _held_out_removed(docs: list[Document], texts: set[str], name: str) -> list[Document]:
     """Corpus sentences that repeat a scored sentence (short ones like ``أم .`` do) are
     left out: otherwise the scores would be measured on training data."""
     kept = [d for d in docs if d.text.strip() not in texts]
-    return kept, len(docs) - len(kept)
+    if len(kept) < len(docs):
+        print(f"corpus {name}: {len(docs) - len(kept)} document(s) whose text is also in a scored set "
+              f"left out of training", file=sys.stderr)
+    return kept
 
 
 def scored_labels(config: DataConfig, set_name: str, docs: Sequence[Document]) -> list[str]:
@@ -176,6 +185,46 @@ def check_no_leakage(splits: dict[str, list[Document]], eval_texts: Sequence[str
     leaked = [t for t in eval_texts if t.strip() in train_texts]
     if leaked:
         raise ValueError(f"{len(leaked)} evaluation sentence(s) appear in training, first {leaked[0]!r}")
+
+
+NGRAM = 5
+NEAR_DUPLICATE = 0.5
+
+
+def word_ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
+    """Word n-grams of ``text`` after folding (diacritics, tatweel, alef forms, punctuation);
+    a text shorter than ``n`` words is one gram.
+
+    >>> sorted(word_ngrams("قُتل 3 من داعش.", 3))
+    [('3', 'من', 'داعش'), ('قتل', '3', 'من')]
+    """
+    words = [w for w in re.split(r"[^\w]+", normalize(text).text) if w]
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def near_duplicates(docs: Sequence[Document], references: Sequence[Document], *, n: int = NGRAM,
+                    threshold: float = NEAR_DUPLICATE) -> list[tuple[str, str, float]]:
+    """``(doc id, reference id, overlap)`` for each doc whose word n-grams overlap a
+    reference's by ``threshold`` or more (shared n-grams over the shorter side's), the
+    reference with the largest overlap; an exact repeat has overlap 1.0."""
+    grams = [word_ngrams(r.text, n) for r in references]
+    index: dict[tuple[str, ...], list[int]] = {}
+    for i, ref_grams in enumerate(grams):
+        for gram in ref_grams:
+            index.setdefault(gram, []).append(i)
+    found = []
+    for doc in docs:
+        mine = word_ngrams(doc.text, n)
+        shared: dict[int, int] = {}
+        for gram in mine:
+            for i in index.get(gram, ()):
+                shared[i] = shared.get(i, 0) + 1
+        best = max(((count / min(len(mine), len(grams[i])), i) for i, count in shared.items()), default=None)
+        if best and best[0] >= threshold:
+            found.append((doc.id, references[best[1]].id, round(best[0], 3)))
+    return found
 
 
 def dataset_stats(splits: dict[str, list[Document]]) -> dict[str, dict[str, int]]:
