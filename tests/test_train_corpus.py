@@ -1,0 +1,68 @@
+"""The written training corpus (data/train): size, validity, writers held out, disjoint from data/eval."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from arner.config import load_config
+from arner.dataset import near_duplicates
+from arner.spans import read_jsonl
+from arner.text import QUOTES, TATWEEL
+
+from conftest import DATA, ROOT
+
+TRAIN = DATA / "train"
+EVAL = DATA / "eval" / "conflict_news.spans.jsonl"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, list]:
+    """Documents per file, validated against the three labels on reading."""
+    return {path.name: read_jsonl(path) for path in sorted(TRAIN.glob("*.spans.jsonl"))}
+
+
+def writer(doc_id: str) -> str:
+    return doc_id.split("-")[0]
+
+
+def test_size_meets_the_issue(corpus) -> None:
+    docs = [d for file_docs in corpus.values() for d in file_docs]
+    counts = Counter(s.label for d in docs for s in d.spans)
+    assert len(docs) >= 1500 and sum(counts.values()) >= 5000, (len(docs), counts)
+    assert min(counts.values()) >= 800, counts
+
+
+def test_dev_writers_never_write_training_files(corpus) -> None:
+    dev = {writer(d.id) for name, docs in corpus.items() if name.startswith("dev-") for d in docs}
+    train = {writer(d.id) for name, docs in corpus.items() if name.startswith("train-") for d in docs}
+    assert dev and train and not dev & train
+
+
+def test_no_evaluation_sentence_or_near_duplicate_is_in_the_corpus(corpus) -> None:
+    eval_docs = read_jsonl(EVAL)
+    docs = [d for file_docs in corpus.values() for d in file_docs]
+    eval_texts = {d.text.strip() for d in eval_docs}
+    assert not [d.id for d in docs if d.text.strip() in eval_texts]
+    assert near_duplicates(docs, eval_docs, threshold=0.5) == []
+
+
+def test_spans_follow_the_edge_rules(corpus) -> None:
+    """No span starts or ends on a quote without its partner, punctuation or tatweel."""
+    bad = []
+    for docs in corpus.values():
+        for doc in docs:
+            for span in doc.spans:
+                surface = doc.span_text(span)
+                quotes = sum(ch in QUOTES for ch in surface)
+                if quotes % 2 or re.match(r"^[\W_]|[^\w\"'“”«»]$", surface) or surface[0] == TATWEEL:
+                    bad.append((doc.id, surface))
+    assert bad == []
+
+
+def test_the_quickstart_trains_on_the_corpus_and_selects_on_a_held_out_writer() -> None:
+    config = load_config(ROOT / "configs" / "quickstart.yaml")
+    (written,) = [c for c in config.data.corpora if c.name == "written"]
+    assert written.path.endswith("train-*.spans.jsonl") and written.dev_path.endswith("dev-*.spans.jsonl")
