@@ -139,3 +139,4 @@ def score_floor(gold: Sequence[Document], metrics: dict, gazetteers: Gazetteers,
         "compare": compare_runs(metrics["per_document"], floor["per_document"], samples=bootstrap,
                                 seed=seed, other_name="gazetteer lookup"),
     }
+
