@@ -2,6 +2,7 @@
 gazetteer lookup floor beside it; with ``--seeds``, the mean and spread over training seeds.
 
     python benchmarks/quickstart_time.py [--config configs/quickstart.yaml] [--seeds 13 14 15] [key=value ...]
+    python benchmarks/quickstart_time.py --summarise RUN_DIR [RUN_DIR ...]   # spread of finished runs
 
 Runs ``train.py`` in a subprocess exactly as a newcomer would, then reads the
 run directory's ``metrics.json``. The time includes building the offline
@@ -30,8 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", action="store_true", help="use an empty encoder cache")
     parser.add_argument("--run-dir", type=Path, help="keep the run(s) here (default: a temporary folder)")
     parser.add_argument("--seeds", type=int, nargs="+", help="train once per seed (train.seed=S)")
+    parser.add_argument("--summarise", type=Path, nargs="+", metavar="RUN_DIR",
+                        help="print the spread over finished runs' metrics.json, training nothing")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args(argv)
+    if args.summarise:
+        runs = [json.loads((d / "metrics.json").read_text(encoding="utf-8")) for d in args.summarise]
+        print_spread(runs, [str(d) for d in args.summarise])
+        return 0
     runs = []
     for seed in args.seeds or [None]:
         overrides = [*args.overrides, *([f"train.seed={seed}"] if seed is not None else [])]
@@ -74,9 +81,9 @@ def run_once(config: str, overrides: list[str], cold: bool, run_dir: Path | None
     return metrics
 
 
-def print_spread(runs: list[dict], seeds: list[int]) -> None:
-    """Mean, sample standard deviation and range over seeds, per scored set and label."""
-    print(f"\nover {len(runs)} training seeds ({' '.join(map(str, seeds))}): mean +- sd [min, max]")
+def print_spread(runs: list[dict], names: list) -> None:
+    """Mean, sample standard deviation and range over runs, per scored set and label."""
+    print(f"\nover {len(runs)} runs ({' '.join(map(str, names))}): mean +- sd [min, max]")
     for name in ("eval", "dev", "anercorp_test"):
         if name not in runs[0]:
             continue
@@ -87,8 +94,9 @@ def print_spread(runs: list[dict], seeds: list[int]) -> None:
         for label, values in rows.items():
             print(f"{name} {label}: {statistics.mean(values):.3f} +- {statistics.stdev(values):.3f} "
                   f"[{min(values):.3f}, {max(values):.3f}]")
-    seconds = [r["seconds"] for r in runs]
-    print(f"wall time: {statistics.mean(seconds):.0f} s mean [{min(seconds):.0f}, {max(seconds):.0f}]")
+    seconds = [r["seconds"] for r in runs if "seconds" in r]
+    if seconds:
+        print(f"wall time: {statistics.mean(seconds):.0f} s mean [{min(seconds):.0f}, {max(seconds):.0f}]")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,12 @@ def test_tiny_config_end_to_end_through_the_cli(tmp_path: Path) -> None:
         assert (run_dir / name).exists(), name
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     assert set(metrics["test"]["per_label"]) == {"MILITIA", "PLACE", "CASUALTY"}
+    # the gazetteer lookup floor beside the model, on the same documents
+    assert metrics["eval"]["floor"]["micro"]["support"] == metrics["eval"]["micro"]["support"]
+    assert metrics["eval"]["model_minus_floor"]["delta"] == pytest.approx(
+        metrics["eval"]["micro"]["f1"] - metrics["eval"]["floor"]["micro"]["f1"], abs=1e-9)
+    assert "| eval | micro, gazetteer lookup |" in result.stdout
+    assert "## Lookup floor" in (run_dir / "reports" / "eval" / "report.md").read_text(encoding="utf-8")
     from transformers import pipeline
 
     tagger = pipeline("token-classification", model=str(run_dir), device="cpu")

@@ -25,6 +25,7 @@ from arner.spans import Document, Span
 from arner.text import QUOTES, Token, normalize, tokenize, with_closing_quote
 
 BLOCKED = "O"
+LOOKUP_LABELS = ("MILITIA", "PLACE", "CASUALTY")  # what the lookup can find
 
 
 def _key(word: str) -> str:

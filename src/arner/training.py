@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from arner.align import AlignStats, Window, bio_labels
-from arner.baseline import score_floor
+from arner.baseline import LOOKUP_LABELS, score_floor
 from arner.config import Config, dump_config
 from arner.dataset import build_dataset, scored_labels, scored_sets
 from arner.gazetteers import load_gazetteers
@@ -288,11 +288,13 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
         predictions = predictor.predict(docs)
         labels = scored_labels(config.data, name, docs)
         full = evaluate_documents(docs, predictions, labels=labels, seed=config.train.seed)
-        full["floor"] = score_floor(docs, full, gazetteers, labels=labels, seed=config.train.seed)
+        if set(labels) & set(LOOKUP_LABELS):  # ANERcorp's own four types have no floor
+            full["floor"] = score_floor(docs, full, gazetteers, labels=labels, seed=config.train.seed)
         write_report(full, run_dir / "reports" / name, title=f"{config.name}: {name}")
         write_jsonl(predictions, run_dir / "reports" / name / "predictions.jsonl")
-        metrics[name] = {**full["span_exact"], "floor": full["floor"]["span_exact"],
-                         "model_minus_floor": full["floor"]["compare"]}
+        metrics[name] = dict(full["span_exact"])
+        if "floor" in full:
+            metrics[name] |= {"floor": full["floor"]["span_exact"], "model_minus_floor": full["floor"]["compare"]}
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     plot_loss_curve(run_dir / "train_log.jsonl", run_dir / "loss.png")
     write_model_card(run_dir, config, metrics)
@@ -343,7 +345,7 @@ def write_model_card(run_dir: Path, config: Config, metrics: dict) -> None:
         f"- base encoder: `{config.model.name}`",
         f"- data: seed gold `{config.data.seed_gold}`, {config.data.variants_per_sentence} variants per sentence, "
         f"gazetteers `{config.data.gazetteers}`; corpora: "
-        f"{', '.join(f'{c.name} (weight {c.weight})' for c in config.data.corpora) or 'none'}",
+        f"{', '.join(f'{c.name} `{c.path}` (weight {c.weight}, {c.variants} variants)' for c in config.data.corpora) or 'none'}",
         f"- scored after training only: evaluation set `{config.data.eval_set}`, "
         f"test corpora: {', '.join(c.name for c in config.data.test_corpora) or 'none'}",
         f"- selected epoch: {metrics['best_epoch']} (dev span micro-F1 {metrics['dev_f1_at_best']:.3f})",
