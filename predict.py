@@ -57,10 +57,12 @@ def _positive(value: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from arner.predict_io import InputListError, OutputError, OutputWriter, ReadOptions, expand_inputs
+    from arner.predict_io import (InputListError, OutputError, OutputWriter, ReadOptions, check_output_is_not_input,
+                                  expand_inputs)
 
     try:
         sources = expand_inputs(args.input)
+        check_output_is_not_input(sources, args.output)
         OutputWriter.check(args.output, resume=args.resume, overwrite=args.overwrite)
         predictor = _load(args)
         writer = OutputWriter(args.output, resume=args.resume, overwrite=args.overwrite)

@@ -72,3 +72,19 @@ def test_dumped_config_loads_back(tmp_path: Path) -> None:
     config = load_config(ROOT / "configs" / "quickstart.yaml", ["data.seed=5"])
     dump_config(config, tmp_path / "resolved.yaml")
     assert load_config(tmp_path / "resolved.yaml") == config
+
+
+def test_a_mistyped_data_path_is_reported_not_skipped() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(None, ["data.eval_set=data/eval/conflict_nws.spans.jsonl", "data.gazetteers=data/gazeteers"])
+    assert "data.eval_set: 'data/eval/conflict_nws.spans.jsonl' does not exist" in str(err.value)
+    assert "data.gazetteers: 'data/gazeteers' does not exist" in str(err.value)
+    assert load_config(None, ["data.eval_set=null"]).data.eval_set is None
+
+
+@pytest.mark.parametrize("name", ["../../x", "reports/x", "..", ""])
+def test_a_corpus_name_is_never_a_path(tmp_path: Path, name: str) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(f"data:\n  test_corpora:\n    - name: '{name}'\n      path: x.txt\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"test_corpora\[0\]"):
+        load_config(config)

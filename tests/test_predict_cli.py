@@ -162,6 +162,15 @@ def test_an_existing_output_needs_resume_or_overwrite(tiny_run: Path, tmp_path: 
     assert len(read_output(out)) == 1
 
 
+def test_an_output_that_is_also_an_input_is_refused_and_the_input_kept(tiny_run: Path, tmp_path: Path,
+                                                                        capsys) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": SENTENCES[0][0]}])
+    before = source.read_bytes()
+    code, err = run_main(capsys, "--model", tiny_run, "--input", tmp_path, "--output", source, "--overwrite")
+    assert code == 2 and "is also an input" in err
+    assert source.read_bytes() == before
+
+
 def test_killed_run_resumes_with_every_document_exactly_once(tiny_run: Path, tmp_path: Path, capsys) -> None:
     texts = [t for t, _ in SENTENCES]
     total = 3000

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -74,6 +75,9 @@ class CorpusConfig:
         out = []
         if not self.name or not self.path:
             out.append(f"{where}: needs a name and a path")
+        elif not re.fullmatch(r"[\w.-]+", self.name) or set(self.name) == {"."}:
+            # the name is a folder of the run directory (reports/<name>/): never a path
+            out.append(f"{where}.name: letters, digits, '_', '-' and '.' only, got {self.name!r}")
         if self.format not in CORPUS_FORMATS:
             out.append(f"{where}.format: choose from {list(CORPUS_FORMATS)}, got {self.format!r}")
         if self.weight <= 0 or min(self.max_documents, self.dev_documents, self.variants) < 0:
@@ -133,6 +137,11 @@ class DataConfig:
             out.append(f"data.labels: distinct labels, not {UNKNOWN!r}, got {self.labels}")
         if self.seed_gold is None and not self.corpora:
             out.append("data: no training data: set seed_gold or list corpora")
+        # A mistyped path must not silently drop the evaluation and its leakage check.
+        for name in ("seed_gold", "eval_set", "gazetteers"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).exists():
+                out.append(f"data.{name}: {path!r} does not exist (null to go without)")
         for group in ("corpora", "test_corpora"):
             for i, corpus in enumerate(getattr(self, group)):
                 out.extend(corpus.problems(f"data.{group}[{i}]", self.labels))

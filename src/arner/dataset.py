@@ -165,7 +165,7 @@ def scored_labels(config: DataConfig, set_name: str, docs: Sequence[Document]) -
 def scored_sets(config: DataConfig) -> dict[str, list[Document]]:
     """Sets scored after training only: the evaluation set and the test corpora."""
     sets: dict[str, list[Document]] = {}
-    if config.eval_set and Path(config.eval_set).exists():
+    if config.eval_set:
         sets["eval"] = read_jsonl(config.eval_set, labels=config.labels)
     for corpus in config.test_corpora:
         docs = load_corpus(corpus, config.labels)

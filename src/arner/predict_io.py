@@ -119,6 +119,15 @@ def expand_inputs(specs: Sequence[str]) -> list[Source]:
     return sources
 
 
+def check_output_is_not_input(sources: Sequence[Source], output: str | Path) -> None:
+    """Refuse an output that is one of the inputs: opening it for writing would empty it
+    before a line was read (``--input X --output X --overwrite`` used to lose X)."""
+    target = Path(output).resolve()
+    for source in sources:
+        if source.path is not None and source.path.resolve() == target:
+            raise OutputError(f"{output}: is also an input; write the predictions to another file")
+
+
 def _expand(spec: str) -> list[Source]:
     if spec == STDIN:
         return [Source("stdin", "stdin")]
