@@ -136,6 +136,27 @@ def test_malformed_lines_are_reported_and_the_run_goes_on(tiny_run: Path, tmp_pa
     assert "unreadable JSON" in errors[0]["error"] and "no 'text' field (keys: id, txt)" in errors[1]["error"]
 
 
+def test_a_lone_surrogate_costs_its_document_only_also_on_resume(tiny_run: Path, tmp_path: Path, capsys) -> None:
+    source = tmp_path / "in.jsonl"
+    cut = '"\\ud83d"'  # JSON for a lone high surrogate, as scraped text cut by JavaScript holds
+    source.write_text(
+        json.dumps({"id": "a", "text": SENTENCES[0][0]}, ensure_ascii=False) + "\n"
+        + '{"id": "b' + cut[1:-1] + '", "text": "قتل 3"}\n'
+        + '{"id": "c", "text": "قتل 3", "source": ' + cut + '}\n'
+        + json.dumps({"id": "d", "text": SENTENCES[1][0]}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    for flags in ((), ("--resume",)):
+        code, err = run_main(capsys, "--model", tiny_run, "--input", source, "--output", out, *flags)
+        assert code == 1, err
+        assert [r["id"] for r in read_output(out)] == ["a", "d"]
+    errors = read_output(tmp_path / "out.errors.jsonl")
+    assert [e["id"] for e in errors] == ["b\\ud83d", "c"]
+    assert "field 'id' holds a lone UTF-16 surrogate" in errors[0]["error"]
+    assert "field 'source' holds a lone UTF-16 surrogate" in errors[1]["error"]
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"--input": "missing.jsonl"}, "missing.jsonl: no such file or directory"),
     ({"--dtype": "fp16", "--device": "cpu"}, "dtype 'fp16' runs on CUDA only"),

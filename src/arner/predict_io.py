@@ -240,8 +240,27 @@ def _record(line: str, where: str, options: ReadOptions) -> InputDoc | BadInput:
     text = obj[options.text_field]
     if not isinstance(text, str):
         return BadInput(where, f"{options.text_field!r} must be a string, got {text!r:.80}", doc_id)
+    unwritable = _unencodable_field(obj)
+    if unwritable is not None:
+        safe_id = doc_id.encode("utf-8", "backslashreplace").decode("utf-8")
+        return BadInput(where, f"field {unwritable!r} holds a lone UTF-16 surrogate (text cut in the middle of "
+                               "a character, e.g. by JavaScript): it cannot be written as UTF-8", safe_id)
     dropped = {options.id_field, options.text_field, "id", "text", "spans"}
     return InputDoc(doc_id, text, where, {k: v for k, v in obj.items() if k not in dropped})
+
+
+def _unencodable_field(obj: dict[str, Any]) -> str | None:
+    """The first top-level key whose value (or the key itself) cannot be encoded as UTF-8.
+
+    >>> _unencodable_field({"id": "a" + chr(0xD83D), "text": "x"}), _unencodable_field({"id": "a"})
+    ('id', None)
+    """
+    for key, value in obj.items():
+        try:
+            json.dumps({key: value}, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return key.encode("utf-8", "backslashreplace").decode("utf-8")
+    return None
 
 
 # ---------------------------------------------------------------- writing
