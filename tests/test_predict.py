@@ -392,3 +392,10 @@ def test_quotes_and_punctuation_at_span_edges_follow_the_guidelines(text: str, p
 def test_a_span_without_a_letter_or_digit_is_dropped(text: str, predicted: str) -> None:
     start = text.index(predicted)
     assert clean_spans(text, [Span(start, start + len(predicted), "PLACE")]) == []
+
+
+def test_a_span_never_crosses_a_line_break() -> None:
+    text = "غارة على قرية قرب كركوك\nسنجار – كوردستان 24: قُتل"
+    start = text.index("كركوك")
+    cleaned = clean_spans(text, [Span(start, text.index(" –"), "PLACE")])
+    assert [text[s.start : s.end] for s in cleaned] == ["كركوك", "سنجار"]

@@ -28,7 +28,7 @@ from arner.align import AlignStats, Preprocessor, Window, decode_window_predicti
 from arner.numbers import parse_number
 from arner.predict_io import BadInput, InputDoc, OutputWriter
 from arner.spans import Document, Span
-from arner.text import PROCLITICS, QUOTES, TATWEEL, with_closing_quote
+from arner.text import PROCLITICS, QUOTES, TATWEEL, line_pieces, with_closing_quote
 
 SETTINGS_FILE = "arner.json"
 CASUALTY = "CASUALTY"
@@ -207,7 +207,8 @@ def snap_to_words(spans: Iterable[Span], words: Sequence) -> list[Span]:
 
 
 def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
-    """Spans as predictions promise them: edges trimmed by :func:`trim_to_guidelines`,
+    """Spans as predictions promise them: cut at line breaks, edges trimmed by
+    :func:`trim_to_guidelines`,
     never ending before a combining mark (a harakah belongs to its letter), spans
     without a letter or digit dropped, no overlaps (the lower score loses), and
     each CASUALTY with its parsed ``value`` (None when unparsable).
@@ -219,17 +220,17 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     """
     trimmed = []
     for span in spans:
-        start, end = span.start, span.end
-        # Extend the end first: trimming the start first could push it onto marks
-        # the extension then adds (a span of spaces before a lone harakah).
-        while end < len(text) and unicodedata.combining(text[end]):
-            end += 1
-        start, end = trim_to_guidelines(text, start, end)
-        if any(_is_word_char(ch) for ch in text[start:end]):
-            extra = dict(span.extra)
-            if span.label == CASUALTY:
-                extra["value"] = parse_number(text[start:end])
-            trimmed.append(Span(start, end, span.label, extra))
+        for start, end in line_pieces(text, span.start, span.end):
+            # Extend the end first: trimming the start first could push it onto marks
+            # the extension then adds (a span of spaces before a lone harakah).
+            while end < len(text) and unicodedata.combining(text[end]):
+                end += 1
+            start, end = trim_to_guidelines(text, start, end)
+            if any(_is_word_char(ch) for ch in text[start:end]):
+                extra = dict(span.extra)
+                if span.label == CASUALTY:
+                    extra["value"] = parse_number(text[start:end])
+                trimmed.append(Span(start, end, span.label, extra))
     kept: list[Span] = []
     for span in sorted(trimmed, key=lambda s: (s.start, s.end)):
         if kept and span.start < kept[-1].end:
