@@ -39,6 +39,7 @@ def test_quotes_tatweel_and_diacritics_are_folded_but_offsets_stay_raw() -> None
 def test_casualty_numbers_need_a_killed_or_wounded_word_nearby() -> None:
     assert found("قُتل خمسة عشر شخصاً وأصيب عنصرين") == [("خمسة عشر", "CASUALTY"), ("عنصرين", "CASUALTY")]
     assert found("شنت الطائرات 10 غارات واعتقلت 12 شاباً") == []
+    assert found("لقي خمسة حتفهم وجُرح 7") == [("خمسة", "CASUALTY"), ("7", "CASUALTY")]
 
 
 def test_a_state_force_blocks_its_words() -> None:

@@ -95,7 +95,7 @@ class GazetteerTagger:
 
 def casualty_numbers(text: str, tokens: Sequence[Token], taken: Sequence[bool]) -> list[Span]:
     """Number expressions within :data:`CASUALTY_WINDOW` words of a killed/wounded word."""
-    triggers = [i for i, t in enumerate(tokens) if _key(t.text).lstrip("وفبل").startswith(CASUALTY_WORDS)]
+    triggers = [i for i, t in enumerate(tokens) if _is_casualty_word(_key(t.text))]
     spans = []
     i = 0
     while i < len(tokens):
@@ -107,6 +107,11 @@ def casualty_numbers(text: str, tokens: Sequence[Token], taken: Sequence[bool]) 
         else:
             i += 1
     return spans
+
+
+def _is_casualty_word(word: str) -> bool:
+    """A killed/wounded stem, possibly after one proclitic (``وقتل``; ``لقي`` keeps its ``ل``)."""
+    return word.startswith(CASUALTY_WORDS) or (word[:1] in "وفبل" and word[1:].startswith(CASUALTY_WORDS))
 
 
 def _number_length(text: str, tokens: Sequence[Token], i: int) -> int:
