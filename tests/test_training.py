@@ -123,6 +123,15 @@ def test_bad_config_and_unloadable_model_fail_with_a_message() -> None:
     missing = run_cli("train.py", "configs/tiny.yaml", "model.name=/nonexistent/model", "model.local_files_only=true")
     assert missing.returncode == 2
     assert "could not load model '/nonexistent/model'" in missing.stderr and "model.name=offline-e5" in missing.stderr
+    threads = run_cli("train.py", "configs/tiny.yaml", "train.threads=100000")
+    assert threads.returncode == 2 and "train.threads: at most this machine's" in threads.stderr
+
+
+def test_max_length_beyond_the_encoders_positions_stops_before_training(tmp_path: Path) -> None:
+    result = run_cli("train.py", "configs/tiny.yaml", "model.max_length=100000", f"train.output_dir={tmp_path}/run",
+                     f"data.output_dir={tmp_path}/data")
+    assert result.returncode == 2 and "model.max_length=100000 exceeds the" in result.stderr
+    assert not (tmp_path / "run" / "model.safetensors").exists()
 
 
 @pytest.mark.slow

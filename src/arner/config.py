@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import types
 import typing
@@ -219,6 +220,9 @@ class TrainConfig:
             out.append(f"train.mixed_precision: choose from {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
         if self.early_stopping_patience < 0 or self.threads < 0:
             out.append("train.early_stopping_patience and train.threads: must be >= 0")
+        cpus = os.cpu_count() or 1
+        if self.threads > cpus:  # more threads than cores only thrash (100000 hung the run)
+            out.append(f"train.threads: at most this machine's {cpus} CPUs, got {self.threads}")
         return out
 
 

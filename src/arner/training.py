@@ -123,7 +123,7 @@ def train(config: Config) -> TrainResult:
 
 def load_model(config: Config, train_docs: Sequence[Document]):
     """Model, tokenizer and preprocessing settings for ``config.model``."""
-    from arner.encoders.sources import auto_normalizer, load_token_classifier
+    from arner.encoders.sources import ModelLoadError, auto_normalizer, load_token_classifier
 
     mc = config.model
     lexicon = set(load_gazetteers(config.data.gazetteers).lexicon())
@@ -135,6 +135,10 @@ def load_model(config: Config, train_docs: Sequence[Document]):
         mc.name, labels, texts=texts, seed=config.train.seed, cache_dir=mc.cache_dir,
         local_files_only=mc.local_files_only,
     )
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if positions is not None and mc.max_length > positions:
+        raise ModelLoadError(f"model.max_length={mc.max_length} exceeds the {positions} positions of "
+                             f"{mc.name!r}; windows that long would fail at prediction")
     settings = PreprocessSettings(labels, mc.split_clitics, sorted(lexicon), normalize, mc.max_length, mc.stride)
     return model, tokenizer, settings
 
