@@ -24,7 +24,7 @@ from arner.numbers import (
     to_arabic_indic,
 )
 from arner.spans import Document, Span
-from arner.text import PROCLITICS, QUOTES
+from arner.text import PROCLITICS, QUOTES, TATWEEL
 
 DESCRIPTIVE_HEADS = ("الميليشيات", "ميليشيات", "المليشيات", "مليشيات", "الفصائل", "فصائل", "المجموعات", "الجماعات")
 NEGATIVE = "O"  # a substitution site that stays unlabelled (a state force)
@@ -99,14 +99,14 @@ def decorate_mention(text: str, site: Span, surface: str, rng: random.Random,
     # Probabilities of 0 draw nothing, so configs without decoration keep their variants.
     if options.quote_mentions and rng.random() < options.quote_mentions and not _quoted(text, site, surface):
         opening, closing = rng.choice(QUOTE_PAIRS)
-        lead = ("ـ" if attached_prefix(text, site.start).endswith("ل") else "") + opening
+        lead = (TATWEEL if attached_prefix(text, site.start).endswith("ل") else "") + opening
         trail = closing
     if options.tatweel_mentions and rng.random() < options.tatweel_mentions:
         places = [i for i in range(1, len(surface)) if surface[i - 1] in JOINING_LETTERS and surface[i].isalpha()
-                  and surface[i] != "ـ"]
+                  and surface[i] != TATWEEL]
         if places:
             cut = rng.choice(places)
-            surface = surface[:cut] + "ـ" * rng.randint(1, 3) + surface[cut:]
+            surface = surface[:cut] + TATWEEL * rng.randint(1, 3) + surface[cut:]
     return lead, surface, trail
 
 
