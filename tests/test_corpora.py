@@ -150,3 +150,22 @@ def test_a_corpus_glob_matching_nothing_is_skipped(tmp_path: Path, capsys) -> No
     corpus = CorpusConfig(name="none", path=str(tmp_path / "*.spans.jsonl"), format="jsonl")
     assert load_corpus(corpus, ["PLACE"]) is None
     assert "is absent, skipped" in capsys.readouterr().err
+
+
+SOURCES = {"قتل 5 من داعش في حلب", "قصف على دير الزور", "وصل الحوثيون إلى مأرب"}
+SURFACES = {"5", "داعش", "حلب", "دير الزور", "الحوثيون", "مأرب"}
+
+
+def test_packed_training_documents_read_as_articles_with_their_spans(tmp_path: Path) -> None:
+    corpus = written_corpus(tmp_path)
+    corpus.variants, corpus.pack = 0, 2
+    config = load_config(None, ["data.eval_set=null"]).data
+    config.seed_gold, config.corpora = None, [corpus]
+    splits = build_dataset(config).splits
+    assert [d.id for d in splits["dev"]] == ["dev-w3-0001"]  # dev stays one document a line
+    assert sorted(len(d.id.split("+")) for d in splits["train"]) == [1, 2]
+    (article,) = [d for d in splits["train"] if "+" in d.id]
+    lines = article.text.split("\n")
+    assert len(lines) == 2 and all(line in SOURCES for line in lines)
+    for span in article.spans:  # every span still covers its own surface in the joined text
+        assert article.span_text(span) in SURFACES

@@ -54,7 +54,9 @@ class CorpusConfig:
     new writer. ``path`` may be a glob too; files matching ``dev_path`` are left out
     of it. ``variants`` adds that many gazetteer-substituted variants of each
     training document (the seed's augmentation, with its proclitic and number
-    rules; originals are kept). ``skip_documents_with`` drops the documents holding any of
+    rules; originals are kept). ``pack`` joins that many training documents (in the
+    shuffled order) into one, a line apart, so the model also reads article-length inputs where a
+    headline or dateline sits mid-window (0 or 1: no packing). ``skip_documents_with`` drops the documents holding any of
     those labels after mapping (``[UNKNOWN]``: keep only sentences whose every token
     is taught, as negatives without ORG or number conflicts); the count is printed.
     A corpus whose path is absent is skipped with a message.
@@ -69,6 +71,7 @@ class CorpusConfig:
     dev_documents: int = 0
     dev_path: str = ""
     variants: int = 0
+    pack: int = 0
     numbers_unknown: bool = False
     skip_documents_with: list[str] = field(default_factory=list)
 
@@ -81,8 +84,8 @@ class CorpusConfig:
             out.append(f"{where}.name: letters, digits, '_', '-' and '.' only, got {self.name!r}")
         if self.format not in CORPUS_FORMATS:
             out.append(f"{where}.format: choose from {list(CORPUS_FORMATS)}, got {self.format!r}")
-        if self.weight <= 0 or min(self.max_documents, self.dev_documents, self.variants) < 0:
-            out.append(f"{where}: weight must be > 0, max_documents, dev_documents and variants >= 0")
+        if self.weight <= 0 or min(self.max_documents, self.dev_documents, self.variants, self.pack) < 0:
+            out.append(f"{where}: weight must be > 0, max_documents, dev_documents, variants and pack >= 0")
         if self.dev_path and self.format != "jsonl":
             out.append(f"{where}.dev_path: only for format jsonl, got format {self.format!r}")
         allowed = [*labels, DROP, UNKNOWN]
