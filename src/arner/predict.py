@@ -208,9 +208,8 @@ def snap_to_words(spans: Iterable[Span], words: Sequence) -> list[Span]:
 
 def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     """Spans as predictions promise them: cut at line breaks, edges trimmed by
-    :func:`trim_to_guidelines`,
-    never ending before a combining mark (a harakah belongs to its letter), spans
-    without a letter or digit dropped, no overlaps (the lower score loses), and
+    :func:`trim_to_guidelines`, never ending before a combining mark (a harakah
+    belongs to its letter), spans without a letter or digit dropped, no overlaps (the lower score loses), and
     each CASUALTY with its parsed ``value`` (None when unparsable).
 
     >>> clean_spans("قتل  4 عناصر", [Span(3, 7, "CASUALTY", {"score": 0.9})])
