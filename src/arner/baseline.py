@@ -67,11 +67,12 @@ class GazetteerTagger:
     def find(self, text: str) -> list[Span]:
         tokens = [t for t in tokenize(text, split_clitics=True, lexicon=self.lexicon)
                   if not t.clitic and t.text not in QUOTES]
+        keys = [_key(t.text) for t in tokens]  # folded once; every match and the number rule read them
         spans: list[Span] = []
         taken = [False] * len(tokens)
         i = 0
         while i < len(tokens):
-            match = self._match_at(tokens, i)
+            match = self._match_at(keys, i)
             if match is None:
                 i += 1
                 continue
@@ -81,25 +82,26 @@ class GazetteerTagger:
                 spans.append(Span(tokens[i].start, end, label))
             taken[i : i + length] = [True] * length
             i += length
-        spans += casualty_numbers(text, tokens, taken)
+        spans += casualty_numbers(text, tokens, keys, taken)
         return sorted(spans, key=lambda s: s.start)
 
-    def _match_at(self, tokens: Sequence[Token], i: int) -> tuple[int, str] | None:
-        for length in range(min(self.longest, len(tokens) - i), 0, -1):
-            words = [_key(t.text) for t in tokens[i : i + length]]
-            for key in (tuple(words), ("ا" + words[0], *words[1:]) if words[0].startswith("ل") else None):
+    def _match_at(self, keys: Sequence[str], i: int) -> tuple[int, str] | None:
+        for length in range(min(self.longest, len(keys) - i), 0, -1):
+            words = tuple(keys[i : i + length])
+            for key in (words, ("ا" + words[0], *words[1:]) if words[0].startswith("ل") else None):
                 if key in self.entries:
                     return length, self.entries[key]
         return None
 
 
-def casualty_numbers(text: str, tokens: Sequence[Token], taken: Sequence[bool]) -> list[Span]:
-    """Number expressions within :data:`CASUALTY_WINDOW` words of a killed/wounded word."""
-    triggers = [i for i, t in enumerate(tokens) if _is_casualty_word(_key(t.text))]
+def casualty_numbers(text: str, tokens: Sequence[Token], keys: Sequence[str], taken: Sequence[bool]) -> list[Span]:
+    """Number expressions within :data:`CASUALTY_WINDOW` words of a killed/wounded word
+    (``keys``: the tokens folded by :func:`_key`)."""
+    triggers = [i for i, key in enumerate(keys) if _is_casualty_word(key)]
     spans = []
     i = 0
     while i < len(tokens):
-        length = _number_length(text, tokens, i) if not taken[i] else 0
+        length = _number_length(text, tokens, keys, i) if not taken[i] else 0
         near = any(i - CASUALTY_WINDOW <= t <= i + length + CASUALTY_WINDOW for t in triggers)
         if length and near and not any(taken[i : i + length]):
             spans.append(Span(tokens[i].start, tokens[i + length - 1].end, "CASUALTY"))
@@ -114,19 +116,18 @@ def _is_casualty_word(word: str) -> bool:
     return word.startswith(CASUALTY_WORDS) or (word[:1] in "وفبل" and word[1:].startswith(CASUALTY_WORDS))
 
 
-def _number_length(text: str, tokens: Sequence[Token], i: int) -> int:
+def _number_length(text: str, tokens: Sequence[Token], keys: Sequence[str], i: int) -> int:
     """Words in the number expression starting at token ``i`` (0 if none): a run of
     digits and number words (``خمسة عشر``, ``سبعة وعشرين``, ``500 ألف``) or a dual noun."""
     length = 0
-    while length < MAX_NUMBER_WORDS and i + length < len(tokens) and _is_number_word(tokens[i + length].text):
+    while length < MAX_NUMBER_WORDS and i + length < len(tokens) and _is_number_word(keys[i + length]):
         length += 1
     while length and parse_number(text[tokens[i].start : tokens[i + length - 1].end]) in (None, 0):
         length -= 1
     return length
 
 
-def _is_number_word(word: str) -> bool:
-    bare = _key(word)
+def _is_number_word(bare: str) -> bool:
     return bare[:1].isdigit() or bare in SCALE_WORDS or parse_number(bare) is not None or (
         bare.startswith("و") and parse_number(bare[1:]) is not None)
 

@@ -55,8 +55,9 @@ class CorpusConfig:
     of it. ``variants`` adds that many gazetteer-substituted variants of each
     training document (the seed's augmentation, with its proclitic and number
     rules; originals are kept). ``pack`` joins that many training documents (in the
-    shuffled order) into one, a line apart, so the model also reads article-length inputs where a
-    headline or dateline sits mid-window (0 or 1: no packing). ``skip_documents_with`` drops the documents holding any of
+    shuffled order) into one, a line apart, so the model also reads article-length
+    inputs where a headline or dateline sits mid-window (0 or 1: no packing).
+    ``skip_documents_with`` drops the documents holding any of
     those labels after mapping (``[UNKNOWN]``: keep only sentences whose every token
     is taught, as negatives without ORG or number conflicts); the count is printed.
     A corpus whose path is absent is skipped with a message.

@@ -250,11 +250,17 @@ def _record(line: str, where: str, options: ReadOptions) -> InputDoc | BadInput:
 
 
 def _unencodable_field(obj: dict[str, Any]) -> str | None:
-    """The first top-level key whose value (or the key itself) cannot be encoded as UTF-8.
+    """The first top-level key whose value (or the key itself) cannot be encoded as UTF-8
+    (one encoding of the whole record when all is well, the common case).
 
     >>> _unencodable_field({"id": "a" + chr(0xD83D), "text": "x"}), _unencodable_field({"id": "a"})
     ('id', None)
     """
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        pass
     for key, value in obj.items():
         try:
             json.dumps({key: value}, ensure_ascii=False).encode("utf-8")
