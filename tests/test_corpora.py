@@ -24,6 +24,16 @@ def small_corpus(tmp_path: Path, **changes) -> CorpusConfig:
     return CorpusConfig(name="small", path=str(path), label_map=TRANSFER_MAP, **changes)
 
 
+def test_join_reads_consecutive_sentences_together_in_file_order(tmp_path: Path) -> None:
+    corpus = small_corpus(tmp_path, join=2)
+    corpus.label_map = {}
+    (doc,) = load_corpus(corpus, ["PERS", "LOC", "ORG", "MISC"])
+    assert doc.text == "قتل 5 من حزب الله في حلب وزار علي\nوصل 3 إلى دمشق"
+    assert [(doc.span_text(s), s.label) for s in doc.spans] == [
+        ("حزب الله", "ORG"), ("حلب", "LOC"), ("علي", "PERS"), ("دمشق", "LOC")]
+    assert doc.extra["source_id"] == doc.id  # dev/train leakage is checked per joined document
+
+
 def test_label_map_partial_labels_and_unknown_numbers(tmp_path: Path) -> None:
     docs = load_corpus(small_corpus(tmp_path, numbers_unknown=True), ["MILITIA", "PLACE", "CASUALTY"])
     first = docs[0]
@@ -98,7 +108,8 @@ def test_sampling_weight_and_cap_are_deterministic() -> None:
 def test_anercorp_config_reads_the_real_corpus() -> None:
     config = load_config(ROOT / "configs" / "anercorp.yaml")
     docs = load_corpus(config.data.corpora[0], config.data.labels)
-    assert len(docs) == 3988
+    assert config.data.corpora[0].join == 4  # consecutive sentences joined, a line apart
+    assert len(docs) == 997 and sum(d.text.count("\n") + 1 for d in docs) == 3988
     assert {s.label for d in docs for s in d.spans} == {"PERS", "LOC", "ORG", "MISC"}
 
 

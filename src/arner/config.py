@@ -57,6 +57,10 @@ class CorpusConfig:
     rules; originals are kept). ``pack`` joins that many training documents (in the
     shuffled order) into one, a line apart, so the model also reads article-length
     inputs where a headline or dateline sits mid-window (0 or 1: no packing).
+    ``join`` is for running text cut into sentences (CoNLL corpora such as
+    ANERcorp): it joins that many consecutive sentences, in file order and a line
+    apart, as soon as the corpus is read, so training, dev and test alike read each
+    sentence with its neighbours as context (span scores are unchanged by joining).
     ``skip_documents_with`` drops the documents holding any of
     those labels after mapping (``[UNKNOWN]``: keep only sentences whose every token
     is taught, as negatives without ORG or number conflicts); the count is printed.
@@ -73,6 +77,7 @@ class CorpusConfig:
     dev_path: str = ""
     variants: int = 0
     pack: int = 0
+    join: int = 0
     numbers_unknown: bool = False
     skip_documents_with: list[str] = field(default_factory=list)
 
@@ -85,8 +90,10 @@ class CorpusConfig:
             out.append(f"{where}.name: letters, digits, '_', '-' and '.' only, got {self.name!r}")
         if self.format not in CORPUS_FORMATS:
             out.append(f"{where}.format: choose from {list(CORPUS_FORMATS)}, got {self.format!r}")
-        if self.weight <= 0 or min(self.max_documents, self.dev_documents, self.variants, self.pack) < 0:
-            out.append(f"{where}: weight must be > 0, max_documents, dev_documents, variants and pack >= 0")
+        if self.weight <= 0 or min(self.max_documents, self.dev_documents, self.variants, self.pack,
+                                   self.join) < 0:
+            out.append(f"{where}: weight must be > 0, max_documents, dev_documents, variants, pack "
+                       f"and join >= 0")
         if self.dev_path and self.format != "jsonl":
             out.append(f"{where}.dev_path: only for format jsonl, got format {self.format!r}")
         allowed = [*labels, DROP, UNKNOWN]

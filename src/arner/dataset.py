@@ -18,7 +18,7 @@ from pathlib import Path
 
 from arner.augment import AugmentOptions, augment_document, variant_rng
 from arner.config import DataConfig
-from arner.corpora import load_corpus, sample_training, split_corpus
+from arner.corpora import load_corpus, pack_documents, sample_training, split_corpus
 from arner.gazetteers import load_gazetteers
 from arner.spans import LABELS, Document, Span, SpanError, read_jsonl, write_jsonl
 from arner.text import normalize, sentences
@@ -141,27 +141,6 @@ def build_dataset(config: DataConfig) -> BuildResult:
     check_no_leakage(result.splits, sorted(held_out))
     result.stats = dataset_stats(result.splits)
     return result
-
-
-def pack_documents(docs: Sequence[Document], size: int) -> list[Document]:
-    """Documents joined ``size`` at a time in the order given, one line apart, spans shifted.
-
-    >>> docs = [Document("a", "قتل 3", (Span(4, 5, "CASUALTY"),)), Document("b", "في حلب", (Span(3, 6, "PLACE"),))]
-    >>> (packed,) = pack_documents(docs, 2)
-    >>> packed.id, [packed.span_text(s) for s in packed.spans]
-    ('a+b', ['3', 'حلب'])
-    """
-    out = []
-    for first in range(0, len(docs), size):
-        group = docs[first : first + size]
-        text, spans = "", []
-        for doc in group:
-            offset = len(text) + (1 if text else 0)
-            text = f"{text}\n{doc.text}" if text else doc.text
-            spans += [Span(s.start + offset, s.end + offset, s.label) for s in doc.spans]
-        source = "+".join(d.extra.get("source_id", d.id) for d in group)
-        out.append(Document("+".join(d.id for d in group), text, tuple(spans), {"source_id": source, "variant": 0}))
-    return out
 
 
 def _held_out_removed(docs: list[Document], texts: set[str], name: str) -> list[Document]:
