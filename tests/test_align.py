@@ -53,6 +53,23 @@ def test_long_document_is_windowed_and_nothing_is_cut(seed: Document, tokenizer)
     assert decoded[0] == list(seed.spans)
 
 
+def test_line_windows_never_cross_a_line_break_and_keep_every_span(tokenizer) -> None:
+    text = "مقتل 5 عناصر من قسد في دير الزور\nالرقة – قصفت طائرات مسيرة مواقع لداعش"
+    spans = tuple(Span(text.index(s), text.index(s) + len(s), label) for s, label in
+                  [("5", "CASUALTY"), ("قسد", "MILITIA"), ("دير الزور", "PLACE"), ("الرقة", "PLACE"), ("داعش", "MILITIA")])
+    doc = Document("d", text, spans)
+    break_at = text.index("\n")
+    whole = encode_documents([doc], tokenizer, LABEL2ID, Preprocessor(True), max_length=64, stride=8)
+    assert len(whole) == 1  # one window runs across the line break
+    stats, decoded = gold_round_trip([doc], tokenizer, Preprocessor(True), max_length=64, stride=8, line_windows=True)
+    lines = encode_documents([doc], tokenizer, LABEL2ID, Preprocessor(True), max_length=64, stride=8, line_windows=True)
+    assert len(lines) == 2
+    for window in lines:
+        starts = [a for a, _ in window.char_ranges if a >= 0]
+        assert all(a < break_at for a in starts) or all(a > break_at for a in starts)
+    assert decoded[0] == list(spans) and stats.exact == stats.spans == 5
+
+
 def test_span_after_unsplit_clitic_is_widened_and_counted(tokenizer) -> None:
     doc = Document("d", "قصف مواقع وحزب الله", (Span(11, 19, "MILITIA"),))
     stats, decoded = gold_round_trip([doc], tokenizer, Preprocessor(split_clitics=False), max_length=64, stride=8)

@@ -152,6 +152,27 @@ def test_long_document_gets_the_same_spans_in_every_repeat_across_window_edges(p
     assert all(spans == per_repeat[0] for spans in per_repeat) and len(per_repeat[0]) == 10
 
 
+def test_line_windows_read_each_paragraph_as_its_own_document(predictor: Predictor, tmp_path: Path) -> None:
+    gold = gold_sentences()
+    article = Document("article", "\n".join(g.text for g in gold))
+    settings = PreprocessSettings(**{**predictor.settings.__dict__, "line_windows": True})
+    settings.save(tmp_path)
+    assert PreprocessSettings.load(tmp_path).line_windows  # saved with the model
+    by_line = Predictor(predictor.model, predictor.tokenizer, settings).predict([article])[0]
+    one_by_one = predictor.predict(gold)
+    offset, expected = 0, []
+    for doc in one_by_one:  # the article's spans are the paragraphs' spans, shifted
+        expected += [(s.start + offset, s.end + offset, s.label) for s in doc.spans]
+        offset += len(doc.text) + 1
+    assert [(s.start, s.end, s.label) for s in by_line.spans] == expected
+    assert len(predictor.windows([article])) < len(Predictor(predictor.model, predictor.tokenizer, settings).windows([article]))
+
+
+def test_a_model_saved_before_line_windows_loads_without_them(tmp_path: Path) -> None:
+    (tmp_path / "arner.json").write_text('{"labels": ["PLACE"], "max_length": 64, "stride": 16}', encoding="utf-8")
+    assert PreprocessSettings.load(tmp_path).line_windows is False
+
+
 def test_a_100000_character_document_is_predicted_whole_and_fast(predictor: Predictor) -> None:
     unit = long_document().text + " "
     text = (unit * (100_000 // len(unit) + 1))[:100_000]

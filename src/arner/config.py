@@ -173,12 +173,17 @@ class ModelConfig:
 
     ``name`` is ``offline-e5`` (bundled, no network), ``tiny`` (tests) or a
     Hugging Face Hub id / local directory such as ``aubmindlab/bert-base-arabertv02``.
+    ``line_windows`` reads each line (paragraph) of a document on its own, in
+    training and prediction alike: articles arrive as paragraphs, and a tokenizer
+    drops the line breaks that separate them. Turn it off for corpora whose lines
+    are consecutive sentences of one paragraph (``data.corpora[].join``).
     """
 
     name: str = "offline-e5"
     max_length: int = 256
     stride: int = 64
     split_clitics: bool = True
+    line_windows: bool = True
     normalize: str = "auto"
     cache_dir: str | None = None
     local_files_only: bool = False

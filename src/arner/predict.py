@@ -49,6 +49,8 @@ class PreprocessSettings:
     max_length: int = 256
     stride: int = 64
     snap_to_words: bool = True
+    # False for models saved before the setting existed: they were trained that way.
+    line_windows: bool = False
 
     def preprocessor(self) -> Preprocessor:
         from arner.encoders.sources import normalizer_for
@@ -100,6 +102,7 @@ class Predictor:
         return encode_documents(
             docs, self.tokenizer, self.label2id, self.preprocessor,
             max_length=self.settings.max_length, stride=self.settings.stride, stats=stats, words=words,
+            line_windows=self.settings.line_windows,
         )
 
     @torch.inference_mode()

@@ -139,7 +139,8 @@ def load_model(config: Config, train_docs: Sequence[Document]):
     if positions is not None and mc.max_length > positions:
         raise ModelLoadError(f"model.max_length={mc.max_length} exceeds the {positions} positions of "
                              f"{mc.name!r}; windows that long would fail at prediction")
-    settings = PreprocessSettings(labels, mc.split_clitics, sorted(lexicon), normalize, mc.max_length, mc.stride)
+    settings = PreprocessSettings(labels, mc.split_clitics, sorted(lexicon), normalize, mc.max_length, mc.stride,
+                                  line_windows=mc.line_windows)
     return model, tokenizer, settings
 
 
