@@ -5,21 +5,25 @@ one JSON-ready dict (see :mod:`arner.report` for metrics.json and report.md):
 
 - ``span_exact``: spans on character offsets, correct only when start, end and
   label all match;
-- ``semeval``: the SemEval-2013 task 9.1 view as nervaluate computes it: every
-  gold/predicted pair is COR, INC, PAR, MIS or SPU under four schemes
+- ``semeval``: the SemEval-2013 task 9.1 view, counted as nervaluate >= 1.0 counts
+  it: every gold/predicted pair is COR, INC, PAR, MIS or SPU under four schemes
   (``strict``, ``exact`` boundaries, ``partial`` boundaries, ``type`` only);
-- ``span_partial``: the ``partial`` scheme (a boundary-only overlap earns half)
-  per label, in the layout of ``span_exact``;
+  ``per_label`` filters both sides by the label first (nervaluate's 1.x rule);
+- ``span_partial``: the ``partial`` scheme (an overlap earns half) per label,
+  label by label as in ``semeval``'s ``per_label``, in the layout of ``span_exact``;
 - ``seqeval_strict`` / ``seqeval_lenient``: seqeval on word-level IOB2 tags over
   the text layer's tokens (:func:`arner.text.tokenize` with clitics split);
 - ``casualty_value``: a predicted CASUALTY is right when it overlaps a gold one
   and :func:`arner.numbers.parse_number` reads the same count from both;
 - 95% bootstrap intervals (``f1_ci``), a type confusion matrix and an error list.
 
-Matching is one-to-one: first identical offsets, then the largest overlap. So
-unlike nervaluate, where one gold span can absorb several predictions, POS (the
-gold count) and ACT (the prediction count) always add up. COR, INC, PAR and MIS
-belong to the gold span's label and SPU to the predicted label, as in nervaluate.
+Matching is a maximum one-to-one assignment per document (:func:`match_spans`):
+the most overlapping pairs, then the most overlap; identical offsets always pair.
+The ``type`` scheme has its own assignment, the most same-label overlaps first
+(:func:`type_categories`), since a prediction is type-correct when it overlaps gold
+of its own type. POS (gold) and ACT (predictions) always add up. nervaluate 1.2.1
+pairs each prediction greedily in text order; that is maximal for the boundary
+schemes, but its ``type`` can miss a same-label pair that ours finds.
 Precision, recall and F1 are 0 where undefined; ``macro`` averages the labels
 that occur in the gold or the predictions (seqeval's rule).
 
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +82,7 @@ __all__ = [
     "semeval_scores",
     "seqeval_scores",
     "taggable_spans",
+    "type_categories",
 ]
 
 #: Corpus label -> arner label; ``None`` drops the label (its spans become O).
@@ -102,7 +107,8 @@ SCHEMES = ("strict", "exact", "partial", "type")
 CATEGORIES = ("COR", "INC", "PAR", "MIS", "SPU")
 # The SemEval category of each pair kind under each scheme (Segura-Bedmar et al.
 # 2013, table as in nervaluate): exact offsets with a wrong type still count for
-# the boundary schemes, an overlap with the right type counts for ``type``.
+# the boundary schemes, an overlap with the right type counts for ``type`` (used
+# label by label; the overall ``type`` counts come from type_categories).
 _CATEGORY = {
     "correct": dict(strict="COR", exact="COR", partial="COR", type="COR"),
     "type": dict(strict="INC", exact="COR", partial="COR", type="INC"),
@@ -356,9 +362,57 @@ def _overlapping_pairs(gold: Sequence[Span], pred: Sequence[Span]) -> list[tuple
     return pairs
 
 
+def _best_pairs(
+    gold: Sequence[Span], pred: Sequence[Span], weight: Callable[[Span, Span], tuple[int, ...]]
+) -> list[tuple[int, int]]:
+    """Index pairs of the one-to-one pairing of overlapping spans with the largest
+    total ``weight`` (tuples of equal length, compared entry by entry); each side
+    sorted and free of overlaps.
+
+    Then two pairs never cross (an earlier gold never pairs with a later prediction
+    than a later gold does), so a pairing is a chain in text order, and the best
+    chain ending at a pair extends the best one among the pairs before the first
+    that shares its gold or its prediction: one pass, exact.
+
+    >>> gold = [Span(0, 2, "PLACE"), Span(3, 9, "PLACE")]
+    >>> _best_pairs(gold, [Span(0, 6, "PLACE"), Span(7, 9, "PLACE")], lambda g, p: (1,))
+    [(0, 0), (1, 1)]
+    """
+    pairs = _overlapping_pairs(gold, pred)
+    first_with_gold: dict[int, int] = {}
+    first_with_pred: dict[int, int] = {}
+    chains: list[tuple[tuple[int, ...], int]] = []  # (total weight, previous pair or -1)
+    leaders: list[int] = []  # leaders[i]: the heaviest chain ending at or before pair i
+    for i, (g, p) in enumerate(pairs):
+        own = weight(gold[g], pred[p])
+        shared = min(first_with_gold.setdefault(g, i), first_with_pred.setdefault(p, i))
+        previous = leaders[shared - 1] if shared else -1
+        base = chains[previous][0] if previous >= 0 else (0,) * len(own)
+        chains.append((tuple(a + b for a, b in zip(base, own, strict=True)), previous))
+        better = not leaders or chains[i][0] > chains[leaders[-1]][0]
+        leaders.append(i if better else leaders[-1])
+    chosen, i = [], leaders[-1] if leaders else -1
+    while i >= 0:
+        chosen.append(pairs[i])
+        i = chains[i][1]
+    return chosen[::-1]
+
+
+def _boundary_weight(gold: Span, pred: Span) -> tuple[int, int, int]:
+    """Most pairs, then the most overlapping characters, then the most same-label pairs."""
+    return 1, _overlap(gold, pred), int(gold.label == pred.label)
+
+
+def _type_weight(gold: Span, pred: Span) -> tuple[int, int, int]:
+    """Most same-label pairs (type COR), then the most pairs, then the most overlap."""
+    return int(gold.label == pred.label), 1, _overlap(gold, pred)
+
+
 def match_spans(gold: Sequence[Span], pred: Sequence[Span]) -> list[Match]:
-    """One-to-one matching, in text order: identical offsets first, then the largest
-    overlap (a same-label pair wins a tie); the rest are missed or spurious.
+    """Maximum one-to-one matching of overlapping spans, in text order: the most
+    pairs, ties broken by the larger overlap, then by same labels (identical
+    offsets always pair up, as nothing else overlaps them); the rest are missed
+    or spurious. Each side must be free of overlaps.
 
     >>> gold = [Span(0, 4, "PLACE"), Span(9, 13, "MILITIA")]
     >>> pred = [Span(0, 6, "PLACE"), Span(9, 13, "PLACE"), Span(20, 22, "CASUALTY")]
@@ -366,21 +420,36 @@ def match_spans(gold: Sequence[Span], pred: Sequence[Span]) -> list[Match]:
     ['boundary', 'type', 'spurious']
     """
     gold, pred = sorted(gold, key=_position), sorted(pred, key=_position)
+    return _matches(gold, pred, _best_pairs(gold, pred, _boundary_weight))
 
-    def preference(pair: tuple[int, int]) -> tuple[bool, int, bool, int, int]:
-        g, p = gold[pair[0]], pred[pair[1]]
-        offsets_differ = (g.start, g.end) != (p.start, p.end)
-        return (offsets_differ, -_overlap(g, p), g.label != p.label, g.start, p.start)
 
-    matches, used_gold, used_pred = [], set(), set()
-    for g, p in sorted(_overlapping_pairs(gold, pred), key=preference):
-        if g not in used_gold and p not in used_pred:
-            used_gold.add(g)
-            used_pred.add(p)
-            matches.append(Match(gold[g], pred[p]))
+def _matches(
+    gold: Sequence[Span], pred: Sequence[Span], pairs: Sequence[tuple[int, int]]
+) -> list[Match]:
+    """The pairs as matches, plus the unpaired spans, in text order."""
+    used_gold, used_pred = {g for g, _ in pairs}, {p for _, p in pairs}
+    matches = [Match(gold[g], pred[p]) for g, p in pairs]
     matches += [Match(s, None) for i, s in enumerate(gold) if i not in used_gold]
     matches += [Match(None, s) for i, s in enumerate(pred) if i not in used_pred]
     return sorted(matches, key=lambda m: (m.start, m.gold is None))
+
+
+def type_categories(gold: Sequence[Span], pred: Sequence[Span]) -> np.ndarray:
+    """COR, INC, PAR, MIS, SPU of the SemEval ``type`` scheme in one document.
+
+    A prediction is COR when it overlaps a gold span of its own label, paired one
+    to one so that as many as possible are; otherwise INC when paired with an
+    overlapping gold span of another label, else SPU. PAR is always 0.
+
+    >>> type_categories([Span(0, 4, "PLACE"), Span(5, 7, "CASUALTY")], [Span(0, 7, "CASUALTY")])
+    array([1., 0., 0., 1., 0.])
+    """
+    gold, pred = sorted(gold, key=_position), sorted(pred, key=_position)
+    pairs = _best_pairs(gold, pred, _type_weight)
+    same = sum(gold[g].label == pred[p].label for g, p in pairs)
+    return np.array(
+        [same, len(pairs) - same, 0, len(gold) - len(pairs), len(pred) - len(pairs)], dtype=float
+    )
 
 
 def _position(span: Span) -> tuple[int, int]:
@@ -481,14 +550,23 @@ def _semeval_block(categories: np.ndarray) -> dict[str, Any]:
     return block
 
 
-def semeval_scores(kinds: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
-    """``overall`` and ``per_label`` SemEval blocks from pair-kind counts (kinds, labels)."""
+def semeval_scores(
+    kinds: np.ndarray, label_kinds: np.ndarray, type_counts: np.ndarray, labels: Sequence[str]
+) -> dict[str, Any]:
+    """``overall`` and ``per_label`` SemEval blocks, as nervaluate >= 1.0 counts them.
+
+    ``overall``: strict, exact and partial from the pair kinds (kinds, labels) of
+    one matching over all labels, ``type`` from its own matching (``type_counts``,
+    see :func:`type_categories`). ``per_label``: every scheme from the pair kinds
+    of each label matched on its own (``label_kinds``).
+    """
     result: dict[str, Any] = {"overall": {}, "per_label": {label: {} for label in labels}}
     for scheme in SCHEMES:
-        categories = _categories(kinds, scheme)
-        result["overall"][scheme] = _semeval_block(categories.sum(axis=1))
+        overall = _categories(kinds, scheme).sum(axis=1)
+        result["overall"][scheme] = _semeval_block(type_counts if scheme == "type" else overall)
+        per_label = _categories(label_kinds, scheme)
         for i, label in enumerate(labels):
-            result["per_label"][label][scheme] = _semeval_block(categories[:, i])
+            result["per_label"][label][scheme] = _semeval_block(per_label[:, i])
     return result
 
 
@@ -790,6 +868,8 @@ class _Tally:
     labels: tuple[str, ...]
     ids: list[str] = field(default_factory=list)
     kinds: list[np.ndarray] = field(default_factory=list)  # (kinds, labels) per document
+    label_kinds: list[np.ndarray] = field(default_factory=list)  # the same, label by label
+    type: list[np.ndarray] = field(default_factory=list)  # (5,) type-scheme categories
     exact: list[np.ndarray] = field(default_factory=list)  # (labels, 3) tp/fp/fn per document
     casualty: list[tuple[int, int, int]] = field(default_factory=list)
     unparsed: list[dict[str, Any]] = field(default_factory=list)
@@ -813,6 +893,8 @@ class _Tally:
                 self.errors.append(error_record(gold, match))
         self.ids.append(gold.id)
         self.kinds.append(kinds)
+        self.label_kinds.append(_label_kinds(gold.spans, pred.spans, index))
+        self.type.append(type_categories(gold.spans, pred.spans))
         self.exact.append(_exact_counts(kinds[KINDS.index("correct")], gold, pred, index))
         if CASUALTY in index:
             counts, unparsed = casualty_counts(gold, pred)
@@ -829,6 +911,19 @@ class _Tally:
             )
             tags = spans_to_tags(doc.text, kept, tokens, self.alignment[side], doc.id)
             self.tags[side].append(tags)
+
+
+def _label_kinds(
+    gold: Sequence[Span], pred: Sequence[Span], index: Mapping[str, int]
+) -> np.ndarray:
+    """(kinds, labels) pair kinds of each label matched on its own (nervaluate >= 1.0):
+    a prediction of one label on gold of another is spurious there and missed here."""
+    kinds = np.zeros((len(KINDS), len(index)))
+    for label, column in index.items():
+        own = [[s for s in spans if s.label == label] for spans in (gold, pred)]
+        for match in match_spans(*own):
+            kinds[KINDS.index(match.kind), column] += 1
+    return kinds
 
 
 def _row(span: Span | None, index: Mapping[str, int]) -> int:
@@ -899,24 +994,27 @@ def evaluate_documents(
     return metrics
 
 
-def _kinds_array(tally: _Tally) -> np.ndarray:
-    return np.array(tally.kinds).reshape(len(tally.ids), len(KINDS), len(tally.labels))
+def _kinds_array(tally: _Tally, per_label: bool = False) -> np.ndarray:
+    """(documents, kinds, labels): of the one matching over all labels, or per label."""
+    kinds = tally.label_kinds if per_label else tally.kinds
+    return np.array(kinds).reshape(len(tally.ids), len(KINDS), len(tally.labels))
 
 
 def _summarise(
     tally: _Tally, golds: Sequence[Document], preds: Sequence[Document]
 ) -> dict[str, Any]:
     labels = list(tally.labels)
-    kinds = _kinds_array(tally)
+    kinds, label_kinds = _kinds_array(tally).sum(axis=0), _kinds_array(tally, True).sum(axis=0)
     exact = np.array(tally.exact).reshape(len(tally.ids), len(labels), 3)
-    partial = _scheme_counts(_categories(kinds.sum(axis=0), "partial"))
+    partial = _scheme_counts(_categories(label_kinds, "partial"))
+    type_counts = np.array(tally.type).reshape(-1, len(CATEGORIES)).sum(axis=0)
     metrics: dict[str, Any] = {
         "labels": labels,
         "documents": len(tally.ids),
         "spans": {"gold": _label_counts(golds, labels), "pred": _label_counts(preds, labels)},
         "span_exact": label_table(exact.sum(axis=0), labels),
         "span_partial": label_table(partial, labels),
-        "semeval": semeval_scores(kinds.sum(axis=0), labels),
+        "semeval": semeval_scores(kinds, label_kinds, type_counts, labels),
         "casualty_value": _casualty_block(tally),
         "confusion": {"labels": labels + [OUTSIDE], "matrix": _confusion(tally).tolist()},
         "gold_fingerprint": gold_fingerprint(golds),
@@ -975,7 +1073,7 @@ def _interval_blocks(tally: _Tally, metrics: Mapping[str, Any]) -> dict[str, np.
     n, labels = len(tally.ids), len(tally.labels)
     blocks = {
         "span_exact": np.array(tally.exact, dtype=float).reshape(n, labels, 3),
-        "span_partial": _scheme_counts(_categories(_kinds_array(tally), "partial")),
+        "span_partial": _scheme_counts(_categories(_kinds_array(tally, True), "partial")),
     }
     if metrics["casualty_value"] is not None:
         blocks["casualty_value"] = np.array(tally.casualty, dtype=float).reshape(n, 1, 3)
