@@ -70,6 +70,9 @@ def test_markdown_has_tables_confusion_and_errors(seed_metrics: dict) -> None:
     assert "| micro | 85.00 | 82.93 | 83.95 |" in md
     assert "| all | partial | 36 | 0 | 2 | 3 | 2 | 41 | 40 | 92.50 | 90.24 | 91.36 |" in md
     assert "| O | 1 | 0 | 1 | 0 |" in md  # the two spurious spans: a MILITIA and a CASUALTY
+    assert "Per label, as in nervaluate >= 1.0: gold and predictions are both filtered" in md
+    # the PLACE prediction on MILITIA gold is SPU under PLACE, not a PLACE match
+    assert "| PLACE | partial | 19 | 0 | 1 | 2 | 1 | 22 | 21 |" in md
     assert "![confusion matrix](confusion.png)" in md
     assert "9 errors (boundary 2, missed 3, spurious 2, type 2)" in md
     assert "⟦الجمعيات⟧" in md

@@ -99,7 +99,8 @@ def render_markdown(metrics: Mapping[str, Any], *, title: str = "Evaluation repo
         ("span_exact", "Spans, exact offsets", _table_section),
         (
             "span_partial",
-            "Spans, partial overlap (SemEval partial: an overlap earns half)",
+            "Spans, partial overlap (SemEval partial: an overlap earns half; "
+            "each label matched on its own)",
             _table_section,
         ),
         ("semeval", "SemEval-2013 view", _semeval_section),
@@ -181,9 +182,10 @@ def _semeval_rows(name: str, schemes: Mapping[str, Any]) -> list[str]:
 def _semeval_section(semeval: Mapping[str, Any]) -> list[str]:
     lines = [
         "COR correct, INC incorrect, PAR partial, MIS missed, SPU spurious; POS = COR+INC+PAR+MIS "
-        "(gold), ACT = COR+INC+PAR+SPU (predicted). Per label, SPU counts under the predicted "
-        "label "
-        "and the rest under the gold label.",
+        "(gold), ACT = COR+INC+PAR+SPU (predicted). Pairs are a maximum one-to-one matching "
+        "per document. Per label, as in nervaluate >= 1.0: gold and predictions are both "
+        "filtered to the label first, so a prediction of another label on a gold span counts "
+        "as MIS under the gold label and SPU under its own.",
         "",
         *_header(
             "label", "scheme", "COR", "INC", "PAR", "MIS", "SPU", "POS", "ACT", "P", "R", "F1"
