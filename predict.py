@@ -8,9 +8,11 @@ document each, or one a line with --lines), directories (their *.txt and
 Output: one JSONL line per document: id, raw text, spans with start/end (offsets
 into the raw text), label, text, score and, for CASUALTY, the parsed value.
 
+Every output line names the model (``arner_model``: run folder and weights hash).
 Bad records go to OUT.errors.jsonl and the run goes on; the exit status is 1
-when anything failed, 2 when the run could not start. --resume continues a run
-that was stopped or killed. --format conll|labelstudio also writes OUT.conll or
+when anything failed, 2 when the run could not start or its output could not be
+written (disk full). --resume continues a run that was stopped, killed or cut
+short by a full disk, with the same model. --format conll|labelstudio also writes OUT.conll or
 OUT.labelstudio.json (Label Studio pre-annotations; import corrected tasks back
 with ``python -m arner.data convert X.json Y.jsonl``).
 """
@@ -62,32 +64,39 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         sources = expand_inputs(args.input)
-        check_output_is_not_input(sources, args.output)
+        check_output_is_not_input(sources, args.output, args.input)
         OutputWriter.check(args.output, resume=args.resume, overwrite=args.overwrite)
-        predictor = _load(args)
-        writer = OutputWriter(args.output, resume=args.resume, overwrite=args.overwrite)
-    except (InputListError, OutputError, ValueError, OSError) as err:
+        predictor, identity = _load(args)
+        writer = OutputWriter(args.output, resume=args.resume, overwrite=args.overwrite, model=identity)
+    except (InputListError, OutputError, ValueError, OSError, RuntimeError) as err:  # ModelLoadError too
         print(f"error: {err}", file=sys.stderr)
         return 2
     if writer.dropped_tail:
         print(f"note: dropped a cut-off last line ({writer.dropped_tail} bytes) from {writer.path}; "
               "its document is predicted again", file=sys.stderr)
-    return _run(args, predictor, writer, sources, ReadOptions(args.lines, args.text_field, args.id_field))
+    try:
+        return _run(args, predictor, writer, sources, ReadOptions(args.lines, args.text_field, args.id_field))
+    except (OutputError, OSError) as err:  # a full disk: the output holds whole chunks only
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 def _load(args: argparse.Namespace):
+    """The predictor and the model's identity (run folder name and weights hash)."""
     import torch
     from transformers.utils import logging as hf_logging
 
-    from arner.predict import Predictor, PreprocessSettings, resolve_device, resolve_dtype
+    from arner.predict import Predictor, PreprocessSettings, check_model_files, model_identity, resolve_device, resolve_dtype
 
     device = resolve_device(args.device)
     dtype = resolve_dtype(args.dtype, device)
     PreprocessSettings.load(args.model)  # fails fast, naming the file, before any weights load
+    check_model_files(args.model)
     if args.threads:
         torch.set_num_threads(args.threads)
     hf_logging.disable_progress_bar()  # our own bar and summary are the output on stderr
-    return Predictor.from_dir(args.model, batch_size=args.batch_size, device=device, dtype=dtype)
+    predictor = Predictor.from_dir(args.model, batch_size=args.batch_size, device=device, dtype=dtype)
+    return predictor, model_identity(args.model)
 
 
 def _run(args: argparse.Namespace, predictor, writer, sources: list, options) -> int:
@@ -102,7 +111,7 @@ def _run(args: argparse.Namespace, predictor, writer, sources: list, options) ->
         counts = predict_stream(predictor, items, writer, chunk_size=args.chunk_size, progress=progress)
     for fmt in dict.fromkeys(args.format):
         path, note = write_export(writer.path, fmt, split_clitics=predictor.settings.split_clitics,
-                                  lexicon=predictor.settings.lexicon, model_version=str(args.model))
+                                  lexicon=predictor.settings.lexicon, model_version=writer.model)
         print(f"wrote {path}: {note}", file=sys.stderr)
     print(counts.summary(writer, stats.blank_lines), file=sys.stderr)
     return 1 if counts.failed else 0

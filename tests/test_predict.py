@@ -346,7 +346,7 @@ def test_records_name_file_and_line_when_bad(tmp_path: Path) -> None:
     out = list(iter_documents(expand_inputs([str(path)]), ReadOptions(text_field="body"), stats=stats))
     where = path.as_posix()
     assert out[0] == InputDoc("a", "نص", f"{where}:1", {"source": "x"})
-    assert out[1] == InputDoc(f"{where}:2", "بلا معرف", f"{where}:2")
+    assert out[1] == InputDoc(f"{tmp_path.name}/in.jsonl:2", "بلا معرف", f"{where}:2")
     assert out[2] == BadInput(f"{where}:4", "no 'body' field (keys: id, text)", "c")
     assert out[3] == BadInput(f"{where}:5", "'body' must be a string, got 5", "7")
     assert out[4] == BadInput(f"{where}:6", "expected a JSON object, got list")
@@ -358,9 +358,9 @@ def test_text_files_keep_raw_text_and_line_ids(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_bytes("\ufeffقتل 4\r\n\r\nفي حلب\n".encode())
     whole = list(iter_documents(expand_inputs([str(path)])))
-    assert whole == [InputDoc(path.as_posix(), "قتل 4\r\n\r\nفي حلب\n", path.as_posix())]
+    name = f"{tmp_path.name}/notes.txt"  # ids: the file's folder's real name, then the file
+    assert whole == [InputDoc(name, "قتل 4\r\n\r\nفي حلب\n", path.as_posix())]
     lines = list(iter_documents(expand_inputs([str(path)]), ReadOptions(lines=True)))
-    name = path.as_posix()
     assert [(d.id, d.text) for d in lines] == [(f"{name}:1", "قتل 4"), (f"{name}:3", "في حلب")]
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import io
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
 from arner.data import main as data_main
 from arner.formats.conll import read_conll
@@ -80,10 +84,11 @@ def test_every_input_kind(tiny_run: Path, tmp_path: Path, monkeypatch, capsys) -
     Path("notes.txt").write_text(f"{texts[0]}\n\n{texts[1]}\n", encoding="utf-8")
     Path("docs/a.txt").write_text(texts[2], encoding="utf-8")
     write_jsonl(Path("docs/sub/b.jsonl"), [{"key": "k1", "body": texts[3]}, {"body": texts[0]}])
+    here = tmp_path.name  # a file's ids start with its folder's real name
     runs = {
         "lines": (["--input", "notes.txt", "--lines", "--progress"],
-                  [("notes.txt:1", texts[0]), ("notes.txt:3", texts[1])]),
-        "whole": (["--input", "notes.txt"], [("notes.txt", f"{texts[0]}\n\n{texts[1]}\n")]),
+                  [(f"{here}/notes.txt:1", texts[0]), (f"{here}/notes.txt:3", texts[1])]),
+        "whole": (["--input", "notes.txt"], [(f"{here}/notes.txt", f"{texts[0]}\n\n{texts[1]}\n")]),
         "tree": (["--input", "docs", "--text-field", "body", "--id-field", "key"],
                  [("docs/a.txt", texts[2]), ("k1", texts[3]), ("docs/sub/b.jsonl:2", texts[0])]),
         "glob": (["--input", "docs/**/*.jsonl", "--text-field", "body"],
@@ -217,4 +222,102 @@ def test_killed_run_resumes_with_every_document_exactly_once(tiny_run: Path, tmp
     assert "dropped a cut-off last line" in err and "already in the output (--resume)" in err
     records = read_output(out)
     assert sorted(r["id"] for r in records) == sorted(f"k{i}" for i in range(total))
+    assert all(spans_of(r) == GOLD[r["text"]] for r in records)
+
+
+def test_ids_of_files_do_not_depend_on_how_the_folder_was_spelled(tiny_run: Path, tmp_path: Path, monkeypatch,
+                                                                  capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("txts").mkdir()
+    for i, (text, _) in enumerate(SENTENCES[:2]):
+        Path(f"txts/n{i}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert run_main(capsys, "--model", tiny_run, "--input", "txts", "--output", out)[0] == 0
+    for spelling in (str(tmp_path / "txts"), "./txts/", "txts/*.txt", "txts/n0.txt"):
+        code, err = run_main(capsys, "--model", tiny_run, "--input", spelling, "--output", out, "--resume")
+        assert code == 0 and "0 written" in err and "already in the output (--resume)" in err, (spelling, err)
+    assert [r["id"] for r in read_output(out)] == ["txts/n0.txt", "txts/n1.txt"]
+
+
+@pytest.mark.parametrize("output", ["txts/out.jsonl", "txts/sub/out.jsonl", "link/out.jsonl", "out.txt"])
+def test_an_output_the_next_run_would_read_as_input_is_refused(tiny_run, tmp_path, monkeypatch, capsys,
+                                                               output) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("txts/sub").mkdir(parents=True)
+    Path("txts/a.txt").write_text("قتل 4 في حلب", encoding="utf-8")
+    Path("link").symlink_to(tmp_path / "txts")
+    spec = "*.txt" if output == "out.txt" else "txts"
+    if spec == "*.txt":
+        Path("b.txt").write_text("قتل 5 في حمص", encoding="utf-8")
+    code, err = run_main(capsys, "--model", tiny_run, "--input", spec, "--output", output)
+    assert code == 2 and "so a later run would read it as input" in err and len(err.strip().splitlines()) == 1
+    assert not Path(output).exists()
+
+
+def test_every_line_names_its_model_and_resume_refuses_another(tiny_run: Path, tmp_path: Path, capsys) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": SENTENCES[0][0], "arner_model": "old"}])
+    out = tmp_path / "out.jsonl"
+    assert run_main(capsys, "--model", tiny_run, "--input", source, "--output", out)[0] == 0
+    (record,) = read_output(out)
+    stamp = record["arner_model"]
+    assert stamp.startswith(f"{tiny_run.name}@sha256:") and len(stamp.split(":")[1]) == 16
+    other = tmp_path / "other_run"
+    shutil.copytree(tiny_run, other)
+    weights = load_file(other / "model.safetensors")
+    name = next(iter(weights))
+    weights[name] = weights[name] + 1
+    save_file(weights, other / "model.safetensors", metadata={"format": "pt"})
+    write_jsonl(source, [{"id": "a", "text": SENTENCES[0][0]}, {"id": "b", "text": SENTENCES[1][0]}])
+    code, err = run_main(capsys, "--model", other, "--input", source, "--output", out, "--resume")
+    assert code == 2 and f"predicted by {stamp}, not by other_run@sha256:" in err
+    assert read_output(out) == [record]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda run: (run / "model.safetensors").write_bytes((run / "model.safetensors").read_bytes()[:5000]),
+     "model.safetensors: corrupt or truncated weights"),
+    (lambda run: (run / "model.safetensors").unlink(), "no model weights (model.safetensors or pytorch_model.bin)"),
+    (lambda run: (run / "arner.json").write_text("{لا", encoding="utf-8"),
+     "arner.json: unreadable model settings (JSONDecodeError"),
+    (lambda run: (run / "arner.json").write_text('{"labelz": []}', encoding="utf-8"),
+     "arner.json: unreadable model settings (TypeError"),
+    (lambda run: (run / "config.json").unlink(), "config.json: missing or unreadable model config"),
+    (lambda run: (run / "tokenizer.json").write_text("{", encoding="utf-8"), "cannot load the tokenizer"),
+])
+def test_a_broken_model_folder_is_one_line_naming_the_file(tiny_run, tmp_path, capsys, damage, message) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_run, broken)
+    damage(broken)
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "قتل 4"}])
+    code, err = run_main(capsys, "--model", broken, "--input", source, "--output", tmp_path / "out.jsonl")
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_full_disk_stops_with_one_line_and_resume_completes(tiny_run, tmp_path, monkeypatch, capsys) -> None:
+    import arner.predict_io as predict_io
+
+    texts = [t for t, _ in SENTENCES]
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": f"f{i}", "text": texts[i % 4]} for i in range(12)])
+    out = tmp_path / "out.jsonl"
+    args = ["--model", tiny_run, "--input", source, "--output", out, "--chunk-size", "4"]
+    real_write, calls = predict_io._write_all, []
+
+    def filling_up(handle, data: bytes) -> None:
+        calls.append(len(data))
+        if len(calls) == 2:  # the second chunk: half of it lands, then the disk is full
+            handle.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_write(handle, data)
+
+    monkeypatch.setattr(predict_io, "_write_all", filling_up)
+    code, err = run_main(capsys, *args)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"{out}: cannot write: No space left on device" in err
+    assert [r["id"] for r in read_output(out)] == ["f0", "f1", "f2", "f3"]  # nothing half-written left
+    monkeypatch.setattr(predict_io, "_write_all", real_write)
+    code, err = run_main(capsys, *args, "--resume")
+    assert code == 0 and "4 already in the output" in err, err
+    records = read_output(out)
+    assert [r["id"] for r in records] == [f"f{i}" for i in range(12)]
     assert all(spans_of(r) == GOLD[r["text"]] for r in records)

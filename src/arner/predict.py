@@ -64,10 +64,20 @@ class PreprocessSettings:
 
     @classmethod
     def load(cls, directory: str | Path) -> "PreprocessSettings":
+        """The settings saved in ``directory``; :class:`ModelLoadError` naming the file when
+        it is missing or unreadable."""
+        from arner.encoders.sources import ModelLoadError
+
         path = Path(directory, SETTINGS_FILE)
         if not path.exists():
-            raise FileNotFoundError(f"{path}: not an arner model directory (no {SETTINGS_FILE})")
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+            raise ModelLoadError(f"{path}: not an arner model directory (no {SETTINGS_FILE})")
+        try:
+            settings = cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
+            raise _load_error(path, "unreadable model settings", err) from None
+        if not isinstance(settings.labels, list) or not settings.labels:
+            raise ModelLoadError(f"{path}: 'labels' must be a non-empty list, got {settings.labels!r:.80}")
+        return settings
 
 
 class Predictor:
@@ -89,12 +99,15 @@ class Predictor:
 
     @classmethod
     def from_dir(cls, directory: str | Path, **kwargs) -> "Predictor":
+        """Load a saved run; a missing or corrupt file raises :class:`ModelLoadError` naming it."""
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         settings = PreprocessSettings.load(directory)
-        model = AutoModelForTokenClassification.from_pretrained(directory)
-        tokenizer = AutoTokenizer.from_pretrained(directory)
+        check_model_files(directory)
+        model = _loading("model", directory, AutoModelForTokenClassification.from_pretrained)
+        tokenizer = _loading("tokenizer", directory, AutoTokenizer.from_pretrained)
         return cls(model, tokenizer, settings, **kwargs)
+
 
     def windows(
         self, docs: Sequence[Document], stats: AlignStats | None = None, words: Sequence[Sequence] | None = None,
@@ -136,6 +149,79 @@ class Predictor:
                 found = snap_to_words(found, words[i])
             out.append(doc.with_spans(clean_spans(doc.text, found)))
         return out
+
+
+WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+def weights_files(directory: str | Path) -> list[Path]:
+    """The weight files of a saved model (one file, or the shards its index names)."""
+    directory = Path(directory)
+    for name in WEIGHTS_FILES:
+        index = directory / f"{name}.index.json"
+        if index.exists():
+            try:
+                shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
+                raise _load_error(index, "unreadable shard index", err) from None
+            return [directory / shard for shard in shards]
+        if (directory / name).exists():
+            return [directory / name]
+    return []
+
+
+def check_model_files(directory: str | Path) -> None:
+    """Fail fast, naming the file, on a missing or corrupt config.json or weights file
+    (transformers would raise a traceback deep inside its loader)."""
+    from arner.encoders.sources import ModelLoadError
+
+    config = Path(directory, "config.json")
+    try:
+        json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise _load_error(config, "missing or unreadable model config", err) from None
+    files = weights_files(directory)
+    if not files:
+        raise ModelLoadError(f"{directory}: no model weights ({' or '.join(WEIGHTS_FILES)})")
+    for path in files:
+        if not path.exists():
+            raise ModelLoadError(f"{path}: missing weights shard")
+        if path.suffix == ".safetensors":
+            from safetensors import safe_open
+
+            try:
+                with safe_open(path, framework="pt"):
+                    pass  # the header is checked against the file size: truncation shows here
+            except Exception as err:  # noqa: BLE001 - SafetensorError is not importable by a stable name
+                raise _load_error(path, "corrupt or truncated weights", err) from None
+
+
+def model_identity(directory: str | Path) -> str:
+    """The run folder's real name and a hash of its weights: ``quickstart@sha256:0123abcd4567ef89``.
+    Stamped on every prediction so that ``predict.py --resume`` can refuse to mix models."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in weights_files(directory):
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    return f"{Path(directory).resolve().name}@sha256:{digest.hexdigest()[:16]}"
+
+
+def _loading(what: str, directory: str | Path, load):
+    try:
+        return load(directory)
+    except Exception as err:  # noqa: BLE001 - any loader failure is one line naming the folder
+        raise _load_error(Path(directory), f"cannot load the {what}", err) from None
+
+
+def _load_error(path: Path, problem: str, err: BaseException):
+    from arner.encoders.sources import ModelLoadError
+
+    cause = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+    first_line = cause.strip().splitlines()[0] if cause.strip() else type(err).__name__
+    return ModelLoadError(f"{path}: {problem} ({type(err).__name__}: {first_line})")
 
 
 def resolve_device(name: str = "auto") -> str:

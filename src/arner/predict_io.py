@@ -6,8 +6,8 @@ Inputs (:func:`expand_inputs`, then :func:`iter_documents`):
   ``text_field``), the id the ``id`` field (or ``id_field``), made from file and
   line (``news.jsonl:3``) when the record has none. Other keys are kept on the
   output; gold ``spans`` are dropped, since predictions replace them.
-- ``.txt``: the whole file is one document with the file name as its id, or,
-  with ``lines``, one document per non-blank line with id ``notes.txt:3``.
+- ``.txt``: the whole file is one document with the file's name as its id, or,
+  with ``lines``, one document per non-blank line with id ``news/notes.txt:3``.
   Text is kept byte for byte (``\\r\\n`` too), only a UTF-8 BOM is dropped, so
   offsets are offsets into the file's text.
 - a directory: its ``*.txt`` and ``*.jsonl`` files, recursively, in sorted order
@@ -15,12 +15,21 @@ Inputs (:func:`expand_inputs`, then :func:`iter_documents`):
 - a glob (``news/*.jsonl``, ``**`` allowed);
 - ``-``: stdin, JSONL or, with ``lines``, text lines; ids ``stdin:3``.
 
+A file's name in ids is its path from the input folder (the folder given, a
+glob's fixed folder, or a file's own folder), led by that folder's real name:
+``txts``, ``./txts/``, ``/abs/txts`` and ``txts/*.txt`` all give
+``txts/a.txt``, so ``--resume`` with another spelling of the same input finds
+the documents already done. Messages name files as they were given.
+
 A bad record (unreadable JSON, no text field, not UTF-8) comes out as a
 :class:`BadInput` naming file and line, so the run can go on; a bad input *list*
 (no such file, a glob matching nothing) raises :class:`InputListError` at once.
 
 Output (:class:`OutputWriter`): one JSONL line per document, written and
-flushed a chunk at a time. With ``resume`` the ids already in the file are
+flushed a chunk at a time, each line stamped with the model that predicted it
+(``arner_model``: run folder name and weights hash); ``resume`` refuses a file
+another model wrote. A failed write (disk full) is cut back to the last whole
+chunk and raised as :class:`OutputError`, so nothing half-written is resumed. With ``resume`` the ids already in the file are
 skipped and a last line cut short by a kill is dropped (and its document
 predicted again), so kill + resume ends with every document exactly once.
 Failures go to ``OUT.errors.jsonl``, one ``{"where", "id", "error"}`` a line.
@@ -30,6 +39,8 @@ from __future__ import annotations
 
 import glob
 import json
+import os
+from fnmatch import fnmatchcase
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +49,13 @@ from typing import IO, Any
 from arner.spans import Document, document_from_dict
 
 __all__ = [
-    "BadInput", "InputDoc", "InputListError", "OutputError", "OutputWriter", "ReadOptions",
+    "MODEL_KEY", "BadInput", "InputDoc", "InputListError", "OutputError", "OutputWriter", "ReadOptions",
     "ReadStats", "Source", "expand_inputs", "iter_documents", "output_record", "read_predictions",
     "sibling", "write_export",
 ]
 
 STDIN = "-"
+MODEL_KEY = "arner_model"  # on every output line: which model predicted it (see OutputWriter)
 SUFFIXES = {".jsonl": "jsonl", ".txt": "text"}
 EXPORTS = {"conll": ".conll", "labelstudio": ".labelstudio.json"}
 _GLOB_CHARS = "*?["
@@ -60,11 +72,17 @@ class OutputError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """One input: ``name`` is how ids and messages call it (the path as given, or ``stdin``)."""
+    """One input: ``name`` is how messages call it (the path as given, or ``stdin``),
+    ``id_name`` how ids do (from the real input folder, the same however it was spelled)."""
 
     name: str
     kind: str  # "jsonl", "text" or "stdin" (JSONL, or text lines with ``lines``)
     path: Path | None = None  # None for stdin
+    id_name: str = ""
+
+    @property
+    def ids(self) -> str:
+        return self.id_name or self.name
 
 
 @dataclass(frozen=True)
@@ -104,7 +122,7 @@ def expand_inputs(specs: Sequence[str]) -> list[Source]:
     """Files, directories, globs and ``-`` -> sources, each file once, in the order given.
 
     >>> expand_inputs(["-"])
-    [Source(name='stdin', kind='stdin', path=None)]
+    [Source(name='stdin', kind='stdin', path=None, id_name='')]
     """
     if not specs:
         raise InputListError("no input given")
@@ -119,13 +137,43 @@ def expand_inputs(specs: Sequence[str]) -> list[Source]:
     return sources
 
 
-def check_output_is_not_input(sources: Sequence[Source], output: str | Path) -> None:
-    """Refuse an output that is one of the inputs: opening it for writing would empty it
-    before a line was read (``--input X --output X --overwrite`` used to lose X)."""
+def check_output_is_not_input(sources: Sequence[Source], output: str | Path, specs: Sequence[str] = ()) -> None:
+    """Refuse an output that is one of the inputs (opening it for writing would empty it
+    before a line was read) or that the next run would read back: inside an input
+    folder, or matched by an input glob (the output or its errors file), by real path."""
     target = Path(output).resolve()
     for source in sources:
         if source.path is not None and source.path.resolve() == target:
             raise OutputError(f"{output}: is also an input; write the predictions to another file")
+    written = (target, sibling(target, ".errors.jsonl"))
+    for spec in specs:
+        if spec != STDIN and Path(spec).is_dir() and target.is_relative_to(Path(spec).resolve()):
+            raise OutputError(f"{output}: is inside the input folder {spec}, so a later run would read it "
+                              "as input; write the predictions outside it")
+        if spec != STDIN and not Path(spec).exists() and any(c in spec for c in _GLOB_CHARS):
+            root, pattern = _glob_root(spec)
+            if any(_matches(path, root.resolve(), pattern) for path in written):
+                raise OutputError(f"{output}: matches the input pattern {spec}, so a later run would read "
+                                  "it as input; write the predictions elsewhere")
+
+
+def _glob_root(spec: str) -> tuple[Path, str]:
+    """The fixed folder a glob starts from and the pattern below it.
+
+    >>> _glob_root("news/**/*.txt"), _glob_root("*.jsonl")
+    ((PosixPath('news'), '**/*.txt'), (PosixPath('.'), '*.jsonl'))
+    """
+    parts = Path(spec).parts
+    fixed = next(i for i, part in enumerate(parts) if any(c in part for c in _GLOB_CHARS))
+    return Path(*parts[:fixed]) if fixed else Path("."), "/".join(parts[fixed:])
+
+
+def _matches(path: Path, root: Path, pattern: str) -> bool:
+    """Whether a glob ``pattern`` under ``root`` would match ``path`` (``**/`` also as no folder)."""
+    if not path.is_relative_to(root):
+        return False
+    relative = path.relative_to(root).as_posix()
+    return fnmatchcase(relative, pattern) or fnmatchcase(relative, pattern.replace("**/", ""))
 
 
 def _expand(spec: str) -> list[Source]:
@@ -133,18 +181,19 @@ def _expand(spec: str) -> list[Source]:
         return [Source("stdin", "stdin")]
     path = Path(spec)
     if path.is_dir():
-        return _directory(path)
+        return _directory(path, path)
     if path.is_file():
-        return [_file(path)]
+        return [_file(path, path.parent)]
     if any(c in spec for c in _GLOB_CHARS):
         matches = sorted(glob.glob(spec, recursive=True))
         if not matches:
             raise InputListError(f"{spec}: the pattern matches no file")
-        return [s for m in matches for s in (_directory(Path(m)) if Path(m).is_dir() else [_file(Path(m))])]
+        root = _glob_root(spec)[0]
+        return [s for m in matches for s in (_directory(Path(m), root) if Path(m).is_dir() else [_file(Path(m), root)])]
     raise InputListError(f"{spec}: no such file or directory")
 
 
-def _directory(path: Path) -> list[Source]:
+def _directory(path: Path, root: Path) -> list[Source]:
     files = sorted(
         p for p in path.rglob("*")
         if p.is_file() and p.suffix in SUFFIXES
@@ -152,16 +201,23 @@ def _directory(path: Path) -> list[Source]:
     )
     if not files:
         raise InputListError(f"{path}: the directory holds no .txt or .jsonl file")
-    return [_file(p) for p in files]
+    return [_file(p, root) for p in files]
 
 
-def _file(path: Path) -> Source:
+def _file(path: Path, root: Path) -> Source:
     if path.suffix not in SUFFIXES:
         raise InputListError(
             f"{path}: unsupported input {path.suffix or '(no extension)'!r}; "
             "give .jsonl or .txt files, directories, globs or - for stdin"
         )
-    return Source(path.as_posix(), SUFFIXES[path.suffix], path)
+    return Source(path.as_posix(), SUFFIXES[path.suffix], path, _id_name(path, root))
+
+
+def _id_name(path: Path, root: Path) -> str:
+    """``path``'s name in ids: from ``root`` (a folder it was found under, by the spelling it was
+    found with), led by the root's real name, so every spelling of the folder gives the same."""
+    real = root.resolve()
+    return (Path(real.name) / path.relative_to(root)).as_posix()
 
 
 # ---------------------------------------------------------------- reading
@@ -196,7 +252,7 @@ def _stream(
 ) -> Iterator[InputDoc | BadInput]:
     as_json = source.kind == "jsonl" or (source.kind == "stdin" and not options.lines)
     for number, raw in enumerate(handle, start=1):
-        where = f"{source.name}:{number}"
+        where, made_id = f"{source.name}:{number}", f"{source.ids}:{number}"
         line = _decode(raw, where, first=number == 1)
         if isinstance(line, BadInput):
             yield line
@@ -206,7 +262,7 @@ def _stream(
         if not line.strip():
             stats.blank_lines += 1  # counted in the summary, not a document
             continue
-        yield _record(line, where, options) if as_json else InputDoc(where, line, where)
+        yield _record(line, where, options, made_id) if as_json else InputDoc(made_id, line, where)
 
 
 def _decode(raw: bytes, where: str, *, first: bool) -> str | BadInput:
@@ -219,17 +275,17 @@ def _decode(raw: bytes, where: str, *, first: bool) -> str | BadInput:
 
 def _whole_file(source: Source, data: bytes) -> InputDoc | BadInput:
     text = _decode(data, source.name, first=True)
-    return text if isinstance(text, BadInput) else InputDoc(source.name, text, source.name)
+    return text if isinstance(text, BadInput) else InputDoc(source.ids, text, source.name)
 
 
-def _record(line: str, where: str, options: ReadOptions) -> InputDoc | BadInput:
+def _record(line: str, where: str, options: ReadOptions, made_id: str) -> InputDoc | BadInput:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as err:
         return BadInput(where, f"unreadable JSON ({err.msg} at column {err.colno})")
     if not isinstance(obj, dict):
         return BadInput(where, f"expected a JSON object, got {type(obj).__name__}")
-    doc_id = obj.get(options.id_field, where)
+    doc_id = obj.get(options.id_field, made_id)
     if type(doc_id) is int:  # numeric ids are common in exports; keep them as their digits
         doc_id = str(doc_id)
     if not isinstance(doc_id, str) or not doc_id:
@@ -283,8 +339,9 @@ def sibling(output: str | Path, suffix: str) -> Path:
     return path.with_name(base + suffix)
 
 
-def output_record(doc: Document) -> dict[str, Any]:
-    """The output line for a predicted document: id, raw text, extra keys, spans.
+def output_record(doc: Document, model: str | None = None) -> dict[str, Any]:
+    """The output line for a predicted document: id, raw text, extra keys, the model's
+    identity (under :data:`MODEL_KEY`, replacing one the input carried), spans.
 
     >>> from arner.spans import Span
     >>> doc = Document("d", "قتل ٤", (Span(4, 5, "CASUALTY", {"score": 0.9, "value": 4}),))
@@ -296,7 +353,8 @@ def output_record(doc: Document) -> dict[str, Any]:
         out = {"start": span.start, "end": span.end, "label": span.label, "text": doc.span_text(span)}
         out.update((k, v) for k, v in span.extra.items() if k != "text")
         spans.append(out)
-    return {"id": doc.id, "text": doc.text, **doc.extra, "spans": spans}
+    stamp = {MODEL_KEY: model} if model is not None else {}
+    return {"id": doc.id, "text": doc.text, **doc.extra, **stamp, "spans": spans}
 
 
 class OutputWriter:
@@ -305,21 +363,33 @@ class OutputWriter:
     Without ``resume`` an existing non-empty output is refused unless
     ``overwrite``. With ``resume`` :attr:`done` holds the ids already written
     and :attr:`dropped_tail` the bytes of a cut-off last line that was removed.
+
+    ``model`` (the identity from :func:`arner.predict.model_identity`) goes on
+    every line, one JSONL line per document as before rather than a header
+    record, so the file stays the span format every reader takes; ``resume``
+    refuses lines another model (or no known model) wrote.
     """
 
-    def __init__(self, path: str | Path, *, resume: bool = False, overwrite: bool = False):
+    def __init__(self, path: str | Path, *, resume: bool = False, overwrite: bool = False,
+                 model: str | None = None):
         self.path = Path(path)
         self.errors_path = sibling(self.path, ".errors.jsonl")
+        self.model = model
         self.done: set[str] = set()
         self.dropped_tail = 0
         self.errors_written = 0
         self.check(self.path, resume=resume, overwrite=overwrite)
         if resume:
-            self.done, self.dropped_tail = _resume_state(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._out = self.path.open("ab" if resume else "wb")
+            self.done, self.dropped_tail = _resume_state(self.path, model)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Unbuffered: a chunk is on disk or cut back (see write), never half in a buffer.
+            self._out = self.path.open("ab" if resume else "wb", buffering=0)
+            self.errors_path.unlink(missing_ok=True)  # errors describe this run only; failed docs are retried
+        except OSError as err:
+            raise OutputError(f"{err.filename or self.path}: cannot write: {err.strerror or err}") from None
+        self._good_end = self._out.seek(0, os.SEEK_END)
         self._errors: IO[bytes] | None = None
-        self.errors_path.unlink(missing_ok=True)  # errors describe this run only; failed docs are retried
 
     @staticmethod
     def check(path: str | Path, *, resume: bool = False, overwrite: bool = False) -> None:
@@ -333,17 +403,36 @@ class OutputWriter:
             raise OutputError(f"{path}: exists; pass --resume to continue it or --overwrite to replace it")
 
     def write(self, docs: Sequence[Document]) -> None:
-        """Write a chunk of documents and flush, so a kill loses at most the chunk in flight."""
-        lines = "".join(json.dumps(output_record(d), ensure_ascii=False) + "\n" for d in docs)
-        self._out.write(lines.encode("utf-8"))
-        self._out.flush()
+        """Write a chunk of documents, so a kill loses at most the chunk in flight.
+
+        A failed write (disk full, quota) cuts the file back to the chunks before
+        it and raises :class:`OutputError` naming the file and the cause.
+        """
+        lines = "".join(json.dumps(output_record(d, self.model), ensure_ascii=False) + "\n" for d in docs)
+        data = lines.encode("utf-8")
+        try:
+            _write_all(self._out, data)
+        except OSError as err:
+            self._cut_back()
+            raise OutputError(f"{self.path}: cannot write: {err.strerror or err}; the documents written before "
+                              "are kept and --resume continues after them") from None
+        self._good_end += len(data)
+
+    def _cut_back(self) -> None:
+        try:
+            os.ftruncate(self._out.fileno(), self._good_end)
+        except OSError:
+            pass  # --resume drops a cut-off last line anyway
 
     def error(self, where: str, message: str, doc_id: str | None = None) -> None:
-        if self._errors is None:
-            self._errors = self.errors_path.open("wb")
         record = {"where": where, "id": doc_id, "error": message}
-        self._errors.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
-        self._errors.flush()
+        try:
+            if self._errors is None:
+                self._errors = self.errors_path.open("wb")
+            self._errors.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+            self._errors.flush()
+        except OSError as err:
+            raise OutputError(f"{self.errors_path}: cannot write: {err.strerror or err}") from None
         self.errors_written += 1
 
     def close(self) -> None:
@@ -358,8 +447,16 @@ class OutputWriter:
         self.close()
 
 
-def _resume_state(path: Path) -> tuple[set[str], int]:
-    """Ids of the complete lines of ``path``; a last line without newline is cut off."""
+def _write_all(handle: IO[bytes], data: bytes) -> None:
+    """Write all of ``data`` to an unbuffered file (a raw write may take only part)."""
+    view = memoryview(data)
+    while view:
+        view = view[handle.write(view):]
+
+
+def _resume_state(path: Path, model: str | None = None) -> tuple[set[str], int]:
+    """Ids of the complete lines of ``path``; a last line without newline is cut off.
+    With ``model``, every line must carry that identity."""
     if not path.exists():
         return set(), 0
     done: set[str] = set()
@@ -368,7 +465,12 @@ def _resume_state(path: Path) -> tuple[set[str], int]:
         for number, raw in enumerate(handle, start=1):
             if not raw.endswith(b"\n"):
                 break  # a line cut by a kill: dropped below, its document done again
-            done.add(_written_id(raw, f"{path}:{number}"))
+            doc_id, written_by = _written_line(raw, f"{path}:{number}")
+            if model is not None and written_by != model:
+                theirs = written_by or f"an unknown model (no {MODEL_KEY!r})"
+                raise OutputError(f"{path}:{number}: predicted by {theirs}, not by {model}; predict into "
+                                  "another file or pass --overwrite")
+            done.add(doc_id)
             good_end += len(raw)
     tail = path.stat().st_size - good_end
     if tail:
@@ -377,14 +479,16 @@ def _resume_state(path: Path) -> tuple[set[str], int]:
     return done, tail
 
 
-def _written_id(raw: bytes, where: str) -> str:
+def _written_line(raw: bytes, where: str) -> tuple[str, str | None]:
+    """The id and model identity of an output line."""
     try:
-        doc_id = json.loads(raw.decode("utf-8")).get("id")
+        record = json.loads(raw.decode("utf-8"))
+        doc_id, model = record.get("id"), record.get(MODEL_KEY)
     except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-        doc_id = None
+        doc_id = model = None
     if not isinstance(doc_id, str):
         raise OutputError(f"{where}: not a prediction line ({raw[:60]!r}); cannot resume this file")
-    return doc_id
+    return doc_id, model if isinstance(model, str) else None
 
 
 # ---------------------------------------------------------------- exports
