@@ -20,13 +20,17 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    from arner.checkpoints import RunDirError, describe_os_error
     from arner.encoders.sources import ModelLoadError
     from arner.training import train
 
     try:
         result = train(config)
-    except ModelLoadError as err:
+    except (ModelLoadError, RunDirError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a full disk or a read-only folder: name the path and the cause
+        print(f"error: {describe_os_error(err)}", file=sys.stderr)
         return 2
     print(f"run directory: {result.run_dir}")
     return 0

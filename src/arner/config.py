@@ -217,6 +217,9 @@ class TrainConfig:
     mixed_precision: str = "no"
     early_stopping_patience: int = 3
     resume: bool = False
+    # Replace a finished run in output_dir; resume under changed settings (see checkpoints).
+    overwrite: bool = False
+    force_resume: bool = False
     # Batch windows of similar length together (less padding, same shuffled epochs).
     group_by_length: bool = False
     threads: int = 0
@@ -234,6 +237,8 @@ class TrainConfig:
             out.append(f"train.warmup_fraction: must be in [0, 1), got {self.warmup_fraction}")
         if self.mixed_precision not in MIXED_PRECISION:
             out.append(f"train.mixed_precision: choose from {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
+        if self.resume and self.overwrite:
+            out.append("train.resume and train.overwrite: choose one (continue the run, or replace it)")
         if self.early_stopping_patience < 0 or self.threads < 0:
             out.append("train.early_stopping_patience and train.threads: must be >= 0")
         cpus = os.cpu_count() or 1

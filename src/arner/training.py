@@ -15,21 +15,21 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import torch
 
 from arner.align import AlignStats, Window, bio_labels
 from arner.baseline import LOOKUP_LABELS, score_floor
-from arner.config import Config, dump_config
+from arner.checkpoints import (CHECKPOINT, adopt_checkpoint, find_checkpoint, load_trainer_state, prepare_run_dir,
+                               publish_best, save_checkpoint, truncate_log, write_atomic)
+from arner.config import Config, config_to_dict, dump_config
 from arner.dataset import build_dataset, scored_labels, scored_sets
 from arner.gazetteers import load_gazetteers
 from arner.metrics import prf
 from arner.predict import PreprocessSettings, Predictor, pad_batch
 from arner.spans import LABELS, Document, read_jsonl
-
-CHECKPOINT = "checkpoint"
-STATE_FILE = "trainer_state.json"
 
 
 @dataclass
@@ -77,6 +77,8 @@ def train(config: Config) -> TrainResult:
     set_seed(tc.seed)
     run_dir = Path(tc.output_dir)
     say = accelerator.print
+    if accelerator.is_main_process:  # refuse before any work: a finished run, changed settings
+        prepare_run_dir(run_dir, config_to_dict(config), tc.resume, tc.overwrite, tc.force_resume)
     splits = build_dataset(config.data).splits
     scored = scored_sets(config.data)
     labels = config.data.labels
@@ -84,18 +86,19 @@ def train(config: Config) -> TrainResult:
     predictor = Predictor(model, tokenizer, settings, batch_size=tc.eval_batch_size, device=str(accelerator.device))
     seed_gold = {"seed": read_jsonl(config.data.seed_gold, labels=labels)} if config.data.seed_gold else {}
     windows = _report_alignment(predictor, splits, {**seed_gold, **scored}, say)
-    state = _initial_state(run_dir, tc.resume)
-    history = state["history"]
     optimizer, scheduler, steps_per_epoch = _optimizer(model, tc, len(windows), accelerator.num_processes)
     model, optimizer = accelerator.prepare(model, optimizer)
-    if tc.resume and (run_dir / CHECKPOINT).exists():
-        accelerator.load_state(str(run_dir / CHECKPOINT))
-        scheduler.load_state_dict(state["scheduler"])
-        say(f"resumed from {run_dir / CHECKPOINT} after epoch {state['epoch']}")
+    checkpoint = find_checkpoint(run_dir, say) if tc.resume else None
+    if tc.resume and not checkpoint:
+        say(f"no finished checkpoint in {run_dir}: starting at epoch 1")
+    state = _resume(accelerator, checkpoint, scheduler, run_dir, say) if checkpoint else _initial_state()
+    history = state["history"]
     if accelerator.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
-        dump_config(config, run_dir / "config.yaml")
-    log = _Log(run_dir / "train_log.jsonl", accelerator.is_main_process, append=tc.resume)
+        _write_config(config, run_dir / "config.yaml")
+    log = _Log(run_dir / "train_log.jsonl", accelerator.is_main_process, keep_lines=state["log_lines"])
+    if checkpoint:
+        log.write({"resumed_from_epoch": state["epoch"]})
     for epoch in range(state["epoch"] + 1, tc.epochs + 1):
         loss = _train_epoch(model, optimizer, scheduler, windows, tokenizer, accelerator, tc, epoch, log)
         dev = span_scores(splits["dev"], _predict(predictor, accelerator, model, splits["dev"]), labels)
@@ -103,13 +106,16 @@ def train(config: Config) -> TrainResult:
         history.append({"epoch": epoch, "train_loss": loss, "dev_f1": f1})
         log.write({"epoch": epoch, "train_loss": loss, "dev_micro_f1": f1})
         say(f"epoch {epoch}: train loss {loss:.4f}, dev span micro-F1 {f1:.4f}")
-        if f1 > state["best"] or state["best_epoch"] == 0:
+        improved = f1 > state["best"] or state["best_epoch"] == 0
+        if improved:
             state.update(best=f1, best_epoch=epoch, bad_epochs=0)
-            _save_model(accelerator, model, tokenizer, settings, run_dir)
         else:
             state["bad_epochs"] += 1
-        state.update(epoch=epoch, history=history, scheduler=scheduler.state_dict())
-        _save_checkpoint(accelerator, run_dir, state)
+        state.update(epoch=epoch, history=history, scheduler=scheduler.state_dict(), log_lines=log.lines)
+        save_best = partial(_save_model, accelerator, model, tokenizer, settings) if improved else None
+        saved = save_checkpoint(accelerator, run_dir, state, save_best)
+        if improved and accelerator.is_main_process:
+            publish_best(saved, run_dir)
         if tc.early_stopping_patience and state["bad_epochs"] >= tc.early_stopping_patience:
             say(f"early stopping: no dev improvement for {state['bad_epochs']} epochs")
             break
@@ -158,11 +164,35 @@ def _report_alignment(predictor: Predictor, splits: dict, scored: dict, say) -> 
     return train_windows
 
 
-def _initial_state(run_dir: Path, resume: bool) -> dict:
-    path = run_dir / CHECKPOINT / STATE_FILE
-    if resume and path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
-    return {"epoch": 0, "best": -1.0, "best_epoch": 0, "bad_epochs": 0, "history": [], "scheduler": None}
+def _initial_state() -> dict:
+    return {"epoch": 0, "best": -1.0, "best_epoch": 0, "bad_epochs": 0, "history": [], "scheduler": None,
+            "log_lines": 0, "resumed_from": []}
+
+
+def _resume(accelerator, chosen: Path, scheduler, run_dir: Path, say) -> dict:
+    """Restore weights, optimizer, RNG and trainer state from one verified checkpoint;
+    put its best model back at the top of the run dir and cut the log to what it had seen."""
+    accelerator.wait_for_everyone()  # every process has chosen before the main one renames
+    if accelerator.is_main_process:
+        adopt_checkpoint(run_dir, chosen)
+    accelerator.wait_for_everyone()
+    checkpoint = run_dir / CHECKPOINT
+    state = load_trainer_state(checkpoint)
+    accelerator.load_state(str(checkpoint))
+    scheduler.load_state_dict(state["scheduler"])
+    if accelerator.is_main_process:
+        publish_best(checkpoint, run_dir)
+        truncate_log(run_dir / "train_log.jsonl", state["log_lines"])
+    state["resumed_from"] = [*state.get("resumed_from", []), state["epoch"]]
+    say(f"resumed from {chosen} after epoch {state['epoch']}")
+    return state
+
+
+def _write_config(config: Config, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.dump")
+    dump_config(config, temporary)
+    write_atomic(path, temporary.read_text(encoding="utf-8"))
+    temporary.unlink()
 
 
 def _optimizer(model, tc, n_windows: int, processes: int):
@@ -246,31 +276,25 @@ def _predict(predictor: Predictor, accelerator, model, docs: Sequence[Document])
         model.train()
 
 
-def _save_model(accelerator, model, tokenizer, settings: PreprocessSettings, run_dir: Path) -> None:
-    accelerator.wait_for_everyone()
-    if accelerator.is_main_process:
-        accelerator.unwrap_model(model).save_pretrained(run_dir)  # safetensors by default
-        tokenizer.save_pretrained(run_dir)
-        settings.save(run_dir)
-
-
-def _save_checkpoint(accelerator, run_dir: Path, state: dict) -> None:
-    accelerator.save_state(str(run_dir / CHECKPOINT))
-    if accelerator.is_main_process:
-        (run_dir / CHECKPOINT / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+def _save_model(accelerator, model, tokenizer, settings: PreprocessSettings, directory: Path) -> None:
+    """The loadable model (what ``Predictor.from_dir`` reads) into ``directory``."""
+    accelerator.unwrap_model(model).save_pretrained(directory)  # safetensors by default
+    tokenizer.save_pretrained(directory)
+    settings.save(directory)
 
 
 class _Log:
-    """JSON lines in the run directory (main process only)."""
+    """JSON lines in the run directory (main process only); ``lines`` counts them so a
+    checkpoint can record how much of the log it has seen."""
 
-    def __init__(self, path: Path, enabled: bool, append: bool):
-        self.path, self.enabled = path, enabled
-        if enabled:
+    def __init__(self, path: Path, enabled: bool, keep_lines: int):
+        self.path, self.enabled, self.lines = path, enabled, keep_lines
+        if enabled and not keep_lines:
             path.parent.mkdir(parents=True, exist_ok=True)
-            if not append:
-                path.write_text("", encoding="utf-8")
+            path.write_text("", encoding="utf-8")
 
     def write(self, record: dict) -> None:
+        self.lines += 1
         if self.enabled:
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps({"time": round(time.time(), 3), **record}) + "\n")
@@ -300,9 +324,9 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
         metrics[name] = dict(full["span_exact"])
         if "floor" in full:
             metrics[name] |= {"floor": full["floor"]["span_exact"], "model_minus_floor": full["floor"]["compare"]}
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     plot_loss_curve(run_dir / "train_log.jsonl", run_dir / "loss.png")
-    write_model_card(run_dir, config, metrics)
+    write_model_card(run_dir, config, metrics, state.get("resumed_from", ()))
+    write_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=2))  # last: marks the run finished
     return metrics
 
 
@@ -342,7 +366,7 @@ def plot_loss_curve(log_path: Path, out: Path) -> None:
     plt.close(fig)
 
 
-def write_model_card(run_dir: Path, config: Config, metrics: dict) -> None:
+def write_model_card(run_dir: Path, config: Config, metrics: dict, resumed_from: Sequence[int] = ()) -> None:
     card = [
         "---", "library_name: transformers", "pipeline_tag: token-classification", "language: ar", "---", "",
         f"# arner: {config.name}", "",
@@ -354,6 +378,7 @@ def write_model_card(run_dir: Path, config: Config, metrics: dict) -> None:
         f"- scored after training only: evaluation set `{config.data.eval_set}`, "
         f"test corpora: {', '.join(c.name for c in config.data.test_corpora) or 'none'}",
         f"- selected epoch: {metrics['best_epoch']} (dev span micro-F1 {metrics['dev_f1_at_best']:.3f})",
+        *([f"- resumed after epoch {', '.join(map(str, resumed_from))}"] if resumed_from else []),
         "", "## Span-level results (exact offsets and label)", "", metrics_table(metrics), "",
         "## Use", "", "```python", "from arner.predict import Predictor",
         f"predictor = Predictor.from_dir({str(run_dir)!r})", "```", "",
