@@ -2,7 +2,7 @@
 
     python -m arner.data build configs/quickstart.yaml [key=value ...]
     python -m arner.data validate FILE.jsonl [FILE.jsonl ...]
-    python -m arner.data convert IN OUT [--from conll|labelstudio|jsonl|inline] [--to jsonl|conll|labelstudio|inline]
+    python -m arner.data convert IN OUT [--from conll|labelstudio|jsonl|inline] [--to jsonl|conll|labelstudio|inline] [--keep-proclitics]
     python -m arner.data stats FILE.jsonl [FILE.jsonl ...]
     python -m arner.data overlap FILE.jsonl [...] --against REF.jsonl [--drop]
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 from arner.config import ConfigError, load_config
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--from", dest="source", choices=FORMATS, help="default: from the extension")
     convert.add_argument("--to", dest="target", choices=FORMATS, help="default: from the extension")
     convert.add_argument("--no-label-check", action="store_true", help="keep labels other than ours")
+    convert.add_argument(
+        "--keep-proclitics",
+        action="store_true",
+        help="CoNLL output: keep و ف ب ل ك attached to their words (default: split as the "
+        "evaluation harness's seqeval view does)",
+    )
     convert.set_defaults(run=run_convert)
     stats = commands.add_parser("stats", help="documents and spans per label")
     stats.add_argument("files", nargs="+")
@@ -107,8 +114,14 @@ def run_overlap(args: argparse.Namespace) -> int:
 def run_convert(args: argparse.Namespace) -> int:
     source = args.source or guess_format(args.input)
     target = args.target or guess_format(args.output)
+    if args.keep_proclitics and target != "conll":
+        raise ValueError(f"{args.output}: --keep-proclitics applies to CoNLL output, not {target}")
     docs = read_documents(args.input, source, check_labels=not args.no_label_check)
-    count = write_documents(docs, args.output, target)
+    try:
+        count = write_documents(docs, args.output, target, keep_proclitics=args.keep_proclitics)
+    except SpanError as err:  # a document the target cannot hold: name where it came from
+        untouched = f"; {args.output} not written" if target == "conll" else ""
+        raise SpanError(f"{args.input}: {err}{untouched}") from None
     print(f"converted {count} documents from {source} {args.input} to {target} {args.output}")
     return 0
 
@@ -155,7 +168,12 @@ def read_documents(path: str, fmt: str, *, check_labels: bool = True) -> list[Do
     return docs
 
 
-def write_documents(docs: list[Document], path: str, fmt: str) -> int:
+def write_documents(
+    docs: list[Document], path: str, fmt: str, *, keep_proclitics: bool = False
+) -> int:
+    """Write ``docs`` in ``fmt``; CoNLL words are the harness's (see
+    :func:`arner.metrics.harness_words`), so seqeval on the file agrees with the
+    harness's own seqeval view."""
     from arner.formats import conll, inline, labelstudio
 
     if fmt == "jsonl":
@@ -164,7 +182,10 @@ def write_documents(docs: list[Document], path: str, fmt: str) -> int:
         Path(path).write_text("".join(inline.to_inline(d) + "\n" for d in docs), encoding="utf-8")
         return len(docs)
     if fmt == "conll":
-        return conll.write_conll(docs, path)
+        from arner.metrics import harness_words
+
+        words = partial(harness_words, keep_proclitics=keep_proclitics)
+        return conll.write_conll(docs, path, tokenizer=words)
     return labelstudio.export_tasks(docs, path)
 
 

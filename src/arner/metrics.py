@@ -12,7 +12,7 @@ one JSON-ready dict (see :mod:`arner.report` for metrics.json and report.md):
 - ``span_partial``: the ``partial`` scheme (an overlap earns half) per label,
   label by label as in ``semeval``'s ``per_label``, in the layout of ``span_exact``;
 - ``seqeval_strict`` / ``seqeval_lenient``: seqeval on word-level IOB2 tags over
-  the text layer's tokens (:func:`arner.text.tokenize` with clitics split);
+  the text layer's tokens (:func:`harness_words`: proclitics split);
 - ``casualty_value``: a predicted CASUALTY is right when it overlaps a gold one
   and :func:`arner.numbers.parse_number` reads the same count from both;
 - 95% bootstrap intervals (``f1_ci``), a type confusion matrix and an error list.
@@ -70,6 +70,7 @@ __all__ = [
     "evaluate_documents",
     "first_difference",
     "gold_fingerprint",
+    "harness_words",
     "label_table",
     "load_corpus",
     "load_label_map",
@@ -650,6 +651,18 @@ def taggable_spans(doc: Document, tokens: Sequence[Token]) -> tuple[list[Span], 
     return kept, dropped
 
 
+def harness_words(text: str, *, keep_proclitics: bool = False) -> list[Token]:
+    """The words the seqeval view tags, and ``arner.data convert`` writes to CoNLL:
+    :func:`arner.text.tokenize` with proclitics split off (no lexicon), or kept.
+
+    >>> [t.text for t in harness_words("في سرمدا والدانا")]
+    ['في', 'سرمدا', 'و', 'الدانا']
+    >>> [t.text for t in harness_words("في سرمدا والدانا", keep_proclitics=True)]
+    ['في', 'سرمدا', 'والدانا']
+    """
+    return tokenize(text, split_clitics=not keep_proclitics)
+
+
 def _entities(tags: Sequence[str], strict: bool) -> set[tuple[str, int, int]]:
     """seqeval's own chunks: IOB2 strict mode, or its default (conlleval) reading."""
     from seqeval.metrics.sequence_labeling import get_entities  # imports sklearn: slow, so lazily
@@ -903,7 +916,7 @@ class _Tally:
         self._add_tags(gold, pred)
 
     def _add_tags(self, gold: Document, pred: Document) -> None:
-        tokens = tokenize(gold.text, split_clitics=True)
+        tokens = harness_words(gold.text)
         for side, doc in (("gold", gold), ("pred", pred)):
             kept, dropped = taggable_spans(doc, tokens)
             self.untaggable.extend(

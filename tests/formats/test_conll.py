@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from arner.formats.conll import ConllReport, map_labels, read_conll, write_conll
 from arner.formats.iob2 import AlignmentReport
 from arner.spans import Document, Span, SpanError
+from arner.text import tokenize
 
 from conftest import CORPORA
 
@@ -137,6 +139,20 @@ def test_write_splits_clitics_and_reports_widening(tmp_path: Path) -> None:
 def test_write_rejects_a_document_without_tokens(tmp_path: Path) -> None:
     with pytest.raises(SpanError, match="document 'blank' has no tokens"):
         write_conll([Document("blank", "  ")], tmp_path / "x.conll")
+
+
+def test_write_takes_a_tokenizer_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    text = "في سرمدا والدانا"
+    good = _doc("a", text, ("سرمدا", "PLACE"), ("الدانا", "PLACE"))
+    path = tmp_path / "out.conll"
+    words = partial(tokenize, split_clitics=True)
+    assert write_conll([good], path, tokenizer=words) == 1
+    assert path.read_text(encoding="utf-8").endswith("و\tO\nالدانا\tB-PLACE\n\n")
+    clash = _doc("b", text, ("الدا", "PLACE"), ("نا", "CASUALTY"))
+    with pytest.raises(SpanError, match=r"document 'b'.*'نا' CASUALTY: shares token 'الدانا'"):
+        write_conll([good, clash], path, tokenizer=words)
+    assert path.read_text(encoding="utf-8").count("\n\n") == 1  # the earlier file, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["out.conll"]  # no temporary left
 
 
 def test_map_labels_renames_drops_and_rejects_unknown() -> None:

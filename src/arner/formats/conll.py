@@ -25,14 +25,19 @@ Every deliberate skip or repair is counted in a :class:`ConllReport`:
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import TextIO
 
-from arner.formats.iob2 import AlignmentReport, document_tags, invalid_inside, tags_to_spans
+from arner.formats.iob2 import AlignmentReport, invalid_inside, spans_to_tags, tags_to_spans
 from arner.spans import Document, Span, SpanError, validate_document
-from arner.text import Token
+from arner.text import Token, tokenize
 
 __all__ = ["ConllReport", "map_labels", "read_conll", "write_conll"]
 
@@ -204,30 +209,58 @@ def write_conll(
     split_clitics: bool = False,
     lexicon: Iterable[str] = (),
     report: AlignmentReport | None = None,
+    tokenizer: Callable[[str], Sequence[Token]] | None = None,
 ) -> int:
     """Write ``token<TAB>TAG`` lines, a blank line after each document; returns the count.
 
-    Tokens and tags come from :func:`arner.formats.iob2.document_tags`, so spans
-    off token boundaries are widened and counted in ``report``. Reading the file
-    back gives each document's tokens joined by one space as its text.
+    Tokens come from ``tokenizer`` (text -> tokens) when given, else from
+    :func:`arner.text.tokenize` with ``split_clitics`` and ``lexicon``; spans off
+    token boundaries are widened and counted in ``report``. Reading the file back
+    gives each document's tokens joined by one space as its text. The file appears
+    only once every document is written: a document that CoNLL cannot hold raises
+    :class:`SpanError` naming it and leaves ``path`` as it was.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lexicon = frozenset(lexicon)
+    if tokenizer is None:
+        tokenizer = partial(tokenize, split_clitics=split_clitics, lexicon=frozenset(lexicon))
     count = 0
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
+    with _replaced_when_done(path) as handle:
         for doc in docs:
-            tokens, tags = document_tags(
-                doc, split_clitics=split_clitics, lexicon=lexicon, report=report
-            )
+            tokens = tokenizer(doc.text)
             if not tokens:
                 raise SpanError(f"{path}: document {doc.id!r} has no tokens; CoNLL cannot hold it")
+            tags = spans_to_tags(doc.text, doc.spans, tokens, report, doc.id)
             handle.writelines(
                 f"{token.text}\t{tag}\n" for token, tag in zip(tokens, tags, strict=True)
             )
             handle.write("\n")
             count += 1
     return count
+
+
+@contextmanager
+def _replaced_when_done(path: Path) -> Iterator[TextIO]:
+    """A handle on a temporary file beside ``path``, renamed over it when the block
+    ends; on any error the temporary file is removed, so no reader sees half a file."""
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
+        "w",
+        encoding="utf-8",
+        newline="\n",
+        dir=path.parent,
+        prefix=f".{path.name}.",
+        suffix=".tmp",
+        delete=False,
+    )
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
 
 
 def map_labels(
