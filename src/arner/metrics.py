@@ -338,7 +338,8 @@ class Match:
 
     @property
     def label(self) -> str:
-        """The label the SemEval counts file this pair under: gold's, else the prediction's."""
+        """The label the overall pair kinds file this pair under: gold's, else the
+        prediction's (per-label SemEval counts match each label on its own)."""
         return self.gold.label if self.gold is not None else self.pred.label  # type: ignore[union-attr]
 
     @property
