@@ -213,33 +213,36 @@ def assert_resumed_like_uninterrupted(run_dir: Path, reference: Path) -> None:
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dir = tmp_path_factory.mktemp("reference") / "run"
-    result = run_train(run_dir)
-    assert result.returncode == 0, result.stderr[-2000:]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(ROOT)
+        assert train_in_process(run_dir) == 0
     return run_dir
 
 
-def test_killed_between_the_renames_of_a_save_resumes_to_the_same_model(tmp_path: Path, uninterrupted: Path) -> None:
+def test_killed_between_the_renames_of_a_save_resumes_to_the_same_model(
+        tmp_path: Path, uninterrupted: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     run_dir = tmp_path / "run"
     killed = run_train(run_dir, env={"ARNER_FAULT_KILL": "commit:2"})
     assert killed.returncode == -signal.SIGKILL
     assert not (run_dir / CHECKPOINT).exists() and (run_dir / PREVIOUS).exists()
-    resumed = run_train(run_dir, "train.resume=true")
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"resumed from {run_dir / PENDING} after epoch 2" in resumed.stdout
+    monkeypatch.chdir(ROOT)
+    assert train_in_process(run_dir, "train.resume=true") == 0
+    assert f"resumed from {run_dir / PENDING} after epoch 2" in capsys.readouterr().out
     assert_resumed_like_uninterrupted(run_dir, uninterrupted)
     assert [r["resumed_from_epoch"] for r in read_log(run_dir) if "resumed_from_epoch" in r] == [2]
     assert "- resumed after epoch 2" in (run_dir / "README.md").read_text(encoding="utf-8")
 
 
-def test_a_truncated_checkpoint_gives_one_line_and_exit_2(tmp_path: Path, uninterrupted: Path) -> None:
+def test_a_truncated_checkpoint_gives_one_line_and_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.chdir(ROOT)
     run_dir = tmp_path / "run"
-    killed = run_train(run_dir, env={"ARNER_FAULT_KILL": "committed:1"})
-    assert killed.returncode == -signal.SIGKILL
+    assert train_in_process(run_dir, "train.epochs=1") == 0
     weights = run_dir / CHECKPOINT / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:100])
-    resumed = run_train(run_dir, "train.resume=true")
-    assert resumed.returncode == 2
-    assert resumed.stderr.strip().splitlines() == [
+    capsys.readouterr()
+    assert train_in_process(run_dir, "train.resume=true") == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
         f"error: no complete checkpoint to resume from: {run_dir / CHECKPOINT}: model.safetensors does not match "
         f"{MANIFEST} (truncated or changed); pass train.overwrite=true (without train.resume) to start again"]
 
