@@ -30,7 +30,7 @@ class FakeAccelerator:
 
     is_main_process = True
 
-    def __init__(self, fail: OSError | None = None):
+    def __init__(self, fail: Exception | None = None):
         self.fail = fail
 
     def wait_for_everyone(self) -> None:
@@ -108,6 +108,15 @@ def test_a_full_disk_while_saving_names_the_path_and_keeps_the_last_checkpoint(t
     assert not (tmp_path / PENDING).exists()
     assert messages(tmp_path) == (tmp_path / CHECKPOINT, [])
     assert json.loads((tmp_path / CHECKPOINT / STATE_FILE).read_text(encoding="utf-8"))["epoch"] == 1
+
+
+def test_torchs_write_failure_names_the_checkpoint_and_the_free_space(tmp_path: Path) -> None:
+    torch_full = RuntimeError("[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed writing "
+                              "file data/0: file write failed")
+    with pytest.raises(RunDirError, match=rf"could not write checkpoint {tmp_path / PENDING}: \[enforce fail .*"
+                                          r"file write failed \(\d+ MiB free on that disk\)$"):
+        save(tmp_path, 1, FakeAccelerator(fail=torch_full))
+    assert not (tmp_path / PENDING).exists()
 
 
 def test_truncate_log_keeps_the_lines_a_checkpoint_saw(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from safetensors import SafetensorError
 
 CHECKPOINT = "checkpoint"
 PREVIOUS = "checkpoint.previous"
@@ -125,7 +126,7 @@ def save_checkpoint(accelerator, run_dir: Path, state: dict, save_best: Callable
     except OSError as err:
         _remove(pending)
         raise RunDirError(f"could not write checkpoint: {describe_os_error(err)}") from err
-    except RuntimeError as err:  # torch's writer reports a full disk as RuntimeError
+    except (RuntimeError, SafetensorError) as err:  # how torch and safetensors report a full disk
         _remove(pending)
         free = shutil.disk_usage(run_dir).free // 2**20
         raise RunDirError(f"could not write checkpoint {pending}: {str(err).splitlines()[0]} "
