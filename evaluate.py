@@ -14,10 +14,13 @@ arner.formats.conll.read_conll reads them: ids ``{corpus}-{split}-{n}`` (n from
 1) and texts of the tokens joined by single spaces; --pred must use the same.
 
 DIR gets metrics.json, report.md, confusion.png, errors.jsonl and
-per_document.json (what --compare reads). The scoring itself lives in
-:mod:`arner.metrics` and the writing in :mod:`arner.report`, so that tests and
-notebooks call the same functions. Bad input exits with status 2 and one line
-on stderr naming the file, line and document.
+per_document.json (what --compare reads), plus predictions.jsonl with --model or
+--baseline alone; all at once, by renaming a finished temporary folder into
+place, so a failed run leaves DIR as it was. A DIR that holds files already needs
+--overwrite. The scoring itself lives in :mod:`arner.metrics` and the writing in
+:mod:`arner.report`, so that tests and notebooks call the same functions. Bad
+input (an empty gold file too) exits with status 2 and one line on stderr naming
+the file, line and document.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from arner.gazetteers import load_gazetteers
 from arner.metrics import (
     CORPUS_LABEL_MAPS,
     EvaluationError,
+    Source,
     compare_runs,
     evaluate_documents,
     load_corpus,
@@ -45,8 +49,8 @@ from arner.metrics import (
     mapped_labels,
     read_documents,
 )
-from arner.report import write_report
-from arner.spans import LABELS, SpanError, write_jsonl
+from arner.report import PREDICTIONS_FILE, check_report_folder, write_report
+from arner.spans import LABELS, SpanError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --model: the precision it predicts in, as predict.py --dtype (default: float32)",
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for the report (created)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the report already in --out")
     parser.add_argument(
         "--labels",
         nargs="+",
@@ -141,30 +146,37 @@ def _download(corpus: str) -> Path:
     return fetch_anercorp()
 
 
-def predict_to_file(run_dir: Path, gold: list[Any], path: Path, dtype: str = "float32") -> Path:
-    """Run the batch predictor over the gold texts and write its output."""
+def predict_gold(run_dir: Path, gold: list[Any], dtype: str = "float32") -> list[Any]:
+    """The batch predictor's documents for the gold texts."""
     from arner.predict import Predictor
-    from arner.spans import write_jsonl
 
     predictor = Predictor.from_dir(run_dir, dtype=dtype)
-    predictions = predictor.predict([doc.with_spans(()) for doc in gold])
-    write_jsonl(predictions, path)
-    return path
+    return predictor.predict([doc.with_spans(()) for doc in gold])
+
+
+def _predictions(args: argparse.Namespace, gold: list[Any], gazetteers) -> tuple[list[Any], Any, list[Any] | None]:
+    """Predicted documents, their source, and the documents to save in the report (None for --pred)."""
+    if args.pred is not None:
+        return (*read_documents(args.pred), None)
+    if args.model is not None:
+        made = predict_gold(args.model, gold, args.dtype)
+    else:  # the floor alone is the prediction
+        made = GazetteerTagger(gazetteers).predict([d.with_spans(()) for d in gold])
+    # named as the file they are saved to, a line each in this order
+    return made, Source(str(args.out / PREDICTIONS_FILE), {d.id: n for n, d in enumerate(made, start=1)}), made
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Score, compare if asked, write the report folder; returns the metrics."""
-    other = load_per_document(args.compare) if args.compare else None  # fail before the long part
+    check_report_folder(args.out, overwrite=args.overwrite)  # fail before the long part
+    other = load_per_document(args.compare) if args.compare else None
     gold, gold_source, label_map = _gold(args)
-    if args.model is not None:
-        args.pred = predict_to_file(args.model, gold, args.out / "predictions.jsonl", args.dtype)
+    if not gold:
+        raise EvaluationError(f"{gold_source.name}: no gold documents to score against")
     gazetteers = load_gazetteers(args.gazetteers) if args.baseline else None
-    if args.pred is None:  # the floor alone is the prediction
-        args.pred = args.out / "predictions.jsonl"
-        args.out.mkdir(parents=True, exist_ok=True)
-        write_jsonl(GazetteerTagger(gazetteers).predict([d.with_spans(()) for d in gold]), args.pred)
-        gazetteers = None
-    pred, pred_source = read_documents(args.pred)
+    pred, pred_source, made = _predictions(args, gold, gazetteers)
+    if args.pred is None and args.model is None:
+        gazetteers = None  # the floor was the prediction: no floor beside it
     metrics = evaluate_documents(
         gold,
         pred,
@@ -175,7 +187,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         pred_source=pred_source,
         progress=not args.quiet and sys.stderr.isatty(),
     )
-    metrics["inputs"] = {"gold": gold_source.name, "pred": str(args.pred)}
+    metrics["inputs"] = {"gold": gold_source.name, "pred": pred_source.name}
     if label_map is not None:
         metrics["inputs"]["label_map"] = label_map
     if gazetteers is not None:
@@ -189,7 +201,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             seed=args.seed,
             other_name=str(args.compare),
         )
-    write_report(metrics, args.out)
+    write_report(metrics, args.out, predictions=made, overwrite=args.overwrite)
     return metrics
 
 

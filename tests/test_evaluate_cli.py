@@ -236,7 +236,7 @@ def test_labels_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert code == 0 and metrics["labels"] == ["PLACE", "CASUALTY"]
     assert metrics["span_exact"]["micro"]["tp"] == 19 + 7
     code, err = _main(
-        capsys, "--gold", GOLD, "--pred", PERTURBED, "--out", tmp_path, "--labels", "LOC"
+        capsys, "--gold", GOLD, "--pred", PERTURBED, "--out", tmp_path / "loc", "--labels", "LOC"
     )
     assert code == 2 and "unknown label(s) 'LOC'" in err
 
@@ -419,3 +419,37 @@ def test_baseline_beside_predictions_reports_the_floor_and_the_paired_difference
 def test_no_prediction_source_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("--gold", GOLD, "--out", tmp_path)
     assert result.returncode == 2 and "one of --pred, --model or --baseline" in result.stderr
+
+
+def test_a_report_folder_is_refused_kept_or_replaced_whole(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "report"
+    common = ["--gold", GOLD, "--bootstrap", "0", "--quiet", "--out", out]
+    assert _main(capsys, *common, "--pred", PERTURBED)[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    code, err = _main(capsys, *common, "--pred", GOLD)
+    assert code == 2 and f"{out}: holds files already" in err and "--overwrite" in err
+    # fails after the floor predicted: nothing of this run may land beside the earlier report
+    code, err = _main(capsys, *common, "--baseline", "gazetteer", "--labels", "LOC", "--overwrite")
+    assert code == 2 and "unknown label(s) 'LOC'" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+    assert _main(capsys, *common, "--baseline", "gazetteer", "--overwrite")[0] == 0
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["inputs"]["pred"] == str(out / "predictions.jsonl") and (out / "predictions.jsonl").exists()
+
+
+def test_an_empty_gold_file_is_an_error(tmp_path: Path, capsys) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n", encoding="utf-8")
+    code, err = _main(capsys, "--gold", gold, "--pred", gold, "--out", tmp_path / "o")
+    assert code == 2 and f"{gold}: no gold documents to score against" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_gold_file_that_is_not_utf8_names_the_line_and_the_byte(tmp_path: Path, capsys) -> None:
+    gold = tmp_path / "gold.jsonl"
+    data = GOLD.read_bytes() * 1 + b'{"id": "x", "text": "\xd9", "spans": []}\n'
+    gold.write_bytes(data)
+    code, err = _main(capsys, "--gold", gold, "--pred", PERTURBED, "--out", tmp_path / "o")
+    offset = data.index(b"\xd9\x22")
+    assert code == 2 and f"{gold}:2: not UTF-8: byte b'\\xd9' at byte {offset} of the file" in err

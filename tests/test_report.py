@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from arner.metrics import evaluate_documents, load_per_document, read_documents
-from arner.report import render_markdown, write_report
+from arner.report import ReportFolderError, render_markdown, write_report
 from arner.spans import Document, Span
 
 
@@ -108,3 +110,40 @@ def test_markdown_compare_section(seed_metrics: dict) -> None:
     md = render_markdown(metrics)
     assert "Difference 4.00 points, 95% interval 1.00 to 7.00" in md
     assert "p = 0.0120" in md
+
+
+def test_a_report_folder_is_replaced_whole_without_files_of_the_earlier_report(seed_metrics: dict,
+                                                                               tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    write_report(seed_metrics, out)
+    paths = write_report(seed_metrics, out, plot=False, predictions=[Document("d", "قتل 4", ())])
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths.values())
+    assert not (out / "confusion.png").exists()  # the earlier report's plot is gone with it
+    assert (out / "predictions.jsonl").read_text(encoding="utf-8").startswith('{"id": "d", "text": "قتل 4"')
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no temporary folder left beside it
+    with pytest.raises(ReportFolderError, match="holds files already"):
+        write_report(seed_metrics, out, overwrite=False)
+
+
+def test_a_failed_write_leaves_the_earlier_report_as_it_was(seed_metrics: dict, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import arner.report as report
+
+    out = tmp_path / "report"
+    write_report(seed_metrics, out, plot=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def disk_full(*args, **kwargs):  # metrics.json is written by then; report.md is not
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "report.md"))
+
+    monkeypatch.setattr(report, "render_markdown", disk_full)
+    with pytest.raises(ReportFolderError) as caught:
+        write_report(dict(seed_metrics, documents=99), out, plot=False)
+    assert f"{out}: could not write the report" in str(caught.value)
+    assert "No space left on device" in str(caught.value) and "left as it was" in str(caught.value)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+    fresh = tmp_path / "fresh"
+    with pytest.raises(ReportFolderError):
+        write_report(seed_metrics, fresh, plot=False)
+    assert not fresh.exists()  # no metrics.json without its report.md

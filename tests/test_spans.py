@@ -119,3 +119,19 @@ def test_other_label_sets_can_be_validated(tmp_path: Path) -> None:
     path = write_lines(tmp_path, doc([{"start": 27, "end": 31, "label": "LOC"}]))
     assert read_jsonl(path, labels=("LOC",))[0].spans[0].label == "LOC"
     assert read_jsonl(path, labels=None)[0].spans[0].label == "LOC"
+
+
+def test_a_file_that_is_not_utf8_names_the_line_and_the_byte_in_the_file(tmp_path: Path) -> None:
+    from arner.data import main as data_main
+
+    good = json.dumps({"id": "d1", "text": TEXT * 40, "spans": []}, ensure_ascii=False) + "\n"
+    lines = [good.replace("d1", f"d{i}").encode() for i in range(12)]  # past the decoder's 8 KiB buffer
+    data = b"".join(lines) + '{"id": "x", "text": "قتل '.encode() + b"\xff" + b'", "spans": []}\n'
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(data)
+    offset = data.index(b"\xff")
+    assert offset > 8192
+    with pytest.raises(SpanError) as caught:
+        read_jsonl(path)
+    assert str(caught.value).startswith(f"{path}:13: not UTF-8: byte b'\\xff' at byte {offset} of the file")
+    assert data_main(["validate", str(path)]) == 2  # the validator's message is the same one

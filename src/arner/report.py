@@ -5,6 +5,11 @@ returns. The bulky parts go to their own files: the error list to
 ``errors.jsonl`` (one error a line) and the per-document counts that
 ``evaluate.py --compare`` needs to ``per_document.json``.
 
+The folder is written whole or not at all: every file goes into a temporary
+folder beside it, which is then renamed into place (:func:`report_folder`), so
+a failed or killed run never leaves a metrics.json without its report.md, nor
+new files mixed with an earlier run's.
+
 >>> block = {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2, "tp": 1, "fp": 0, "fn": 1}
 >>> table = {"micro": block, "macro": block, "per_label": {"PLACE": block}}
 >>> md = render_markdown({"labels": ["PLACE"], "documents": 3, "span_exact": table})
@@ -15,22 +20,95 @@ returns. The bulky parts go to their own files: the error list to
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from arner.metrics import PER_DOCUMENT_FILE, SCHEMES
 
-__all__ = ["write_report", "render_markdown", "plot_confusion"]
+__all__ = ["ReportFolderError", "check_report_folder", "report_folder", "write_report", "render_markdown",
+           "plot_confusion"]
 
 METRICS_FILE = "metrics.json"
 REPORT_FILE = "report.md"
 CONFUSION_FILE = "confusion.png"
 ERRORS_FILE = "errors.jsonl"
+PREDICTIONS_FILE = "predictions.jsonl"
 # Keys of the metrics dict that go to side files rather than metrics.json.
 _SIDE_KEYS = ("errors", "per_document")
 ERROR_EXAMPLES = 30
+
+
+class ReportFolderError(ValueError):
+    """A report folder that may not or could not be written; the message names it and why."""
+
+
+def check_report_folder(out_dir: str | Path, *, overwrite: bool = False) -> None:
+    """Refuse a file, or a non-empty folder unless ``overwrite`` (before any slow work)."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ReportFolderError(f"{out}: is a file; give a folder for the report")
+    if not overwrite and out.is_dir() and any(out.iterdir()):
+        raise ReportFolderError(f"{out}: holds files already (an earlier report?); "
+                                "give an empty or new folder, or pass --overwrite to replace it")
+
+
+@contextmanager
+def report_folder(out_dir: str | Path, *, overwrite: bool = True) -> Iterator[Path]:
+    """A temporary folder beside ``out_dir`` to write into; on success it replaces
+    ``out_dir`` by rename, on failure it is removed and ``out_dir`` stays as it was.
+    A write error (disk full, no permission) becomes a :class:`ReportFolderError`."""
+    out = Path(out_dir)
+    check_report_folder(out, overwrite=overwrite)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stage = _new_sibling(out, ".tmp")
+    except OSError as err:
+        raise _folder_error(out, err) from None
+    try:
+        yield stage
+        _sync_folder(stage)
+        _swap_into_place(stage, out)
+    except OSError as err:
+        raise _folder_error(out, err) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _new_sibling(out: Path, suffix: str) -> Path:
+    """A new hidden folder beside ``out`` (made with the usual permissions, unlike mkdtemp's 0700)."""
+    path = out.parent / f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{suffix}"
+    path.mkdir()
+    return path
+
+
+def _folder_error(out: Path, err: OSError) -> ReportFolderError:
+    where = err.filename or out
+    return ReportFolderError(f"{out}: could not write the report ({where}: {err.strerror or err}); "
+                             f"{out} left as it was")
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush every file to disk before the rename makes the folder current."""
+    for path in folder.iterdir():
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _swap_into_place(stage: Path, out: Path) -> None:
+    """Rename ``stage`` to ``out``; an existing ``out`` is moved aside first, then deleted."""
+    if not out.exists():
+        stage.rename(out)
+        return
+    old = _new_sibling(out, ".old")
+    out.rename(old / out.name)
+    stage.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_report(
@@ -39,10 +117,27 @@ def write_report(
     *,
     title: str = "Evaluation report",
     plot: bool = True,
+    predictions: Iterable[Any] | None = None,
+    overwrite: bool = True,
 ) -> dict[str, Path]:
-    """Write every file of an evaluation into ``out_dir`` (created); returns name -> path."""
+    """Write every file of an evaluation, and ``predictions`` (documents) as
+    predictions.jsonl, into ``out_dir`` at once (see :func:`report_folder`);
+    returns name -> path. Without ``overwrite`` a non-empty ``out_dir`` is refused."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with report_folder(out, overwrite=overwrite) as stage:
+        written = write_report_files(metrics, stage, title=title, plot=plot)
+        if predictions is not None:
+            from arner.spans import write_jsonl
+
+            write_jsonl(predictions, stage / PREDICTIONS_FILE)
+            written["predictions"] = stage / PREDICTIONS_FILE
+    return {name: out / path.name for name, path in written.items()}
+
+
+def write_report_files(
+    metrics: Mapping[str, Any], out: Path, *, title: str = "Evaluation report", plot: bool = True,
+) -> dict[str, Path]:
+    """The files of an evaluation, written straight into the existing folder ``out``."""
     paths = {
         "metrics": out / METRICS_FILE,
         "report": out / REPORT_FILE,

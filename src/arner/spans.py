@@ -18,6 +18,7 @@ keys, on the document or on a span, are allowed and kept on a round trip.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -196,17 +197,37 @@ def iter_jsonl(path: str | Path, labels: Sequence[str] | None = LABELS) -> Itera
     path = Path(path)
     seen: dict[str, int] = {}
     with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            doc = parse_line(line, where, labels)
-            if doc.id in seen:
-                raise SpanError(
-                    f"{where}: document id {doc.id!r} repeats the one on line {seen[doc.id]}"
-                )
-            seen[doc.id] = number
-            yield doc
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{number}"
+                doc = parse_line(line, where, labels)
+                if doc.id in seen:
+                    raise SpanError(
+                        f"{where}: document id {doc.id!r} repeats the one on line {seen[doc.id]}"
+                    )
+                seen[doc.id] = number
+                yield doc
+        except UnicodeDecodeError:
+            raise not_utf8_error(path) from None
+
+
+def not_utf8_error(path: str | Path) -> SpanError:
+    """The error for a file that is not UTF-8, naming the line and the byte offset in the file
+    (the decoder's own position is an offset in its read buffer)."""
+    data = Path(path).read_bytes()
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        data[start:].decode("utf-8")
+    except UnicodeDecodeError as err:
+        offset = start + err.start
+        line = len(re.findall(rb"\r\n|\r|\n", data[:offset])) + 1
+        return SpanError(
+            f"{path}:{line}: not UTF-8: byte {data[offset:offset + 1]!r} at byte {offset} of the file "
+            f"({err.reason}); re-save the file as UTF-8"
+        )
+    return SpanError(f"{path}: not UTF-8")  # unreachable when the text decoder failed
 
 
 def read_jsonl(path: str | Path, labels: Sequence[str] | None = LABELS) -> list[Document]:

@@ -305,7 +305,6 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
     each set's full evaluation report, the metrics summary, model card and loss curve."""
     from arner.metrics import evaluate_documents
     from arner.report import write_report
-    from arner.spans import write_jsonl
 
     predictor = Predictor.from_dir(run_dir, batch_size=config.train.eval_batch_size)
     gazetteers = load_gazetteers(config.data.gazetteers)
@@ -319,8 +318,7 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
         full = evaluate_documents(docs, predictions, labels=labels, seed=config.train.seed)
         if set(labels) & set(LOOKUP_LABELS):  # ANERcorp's own four types have no floor
             full["floor"] = score_floor(docs, full, gazetteers, labels=labels, seed=config.train.seed)
-        write_report(full, run_dir / "reports" / name, title=f"{config.name}: {name}")
-        write_jsonl(predictions, run_dir / "reports" / name / "predictions.jsonl")
+        write_report(full, run_dir / "reports" / name, title=f"{config.name}: {name}", predictions=predictions)
         metrics[name] = dict(full["span_exact"])
         if "floor" in full:
             metrics[name] |= {"floor": full["floor"]["span_exact"], "model_minus_floor": full["floor"]["compare"]}
