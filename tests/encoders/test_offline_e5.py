@@ -62,12 +62,14 @@ ARABIC_SENTENCES = [
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("e5cache")
+    rng_before = torch.random.get_rng_state()
     started = time.perf_counter()
     path = build_offline_encoder(root, trim_to=[TRIM_TEXT])
     seconds = time.perf_counter() - started
+    rng_kept = torch.equal(rng_before, torch.random.get_rng_state())
     sources = find_e5_sources()
     return {
-        "root": root, "path": path, "seconds": seconds,
+        "root": root, "path": path, "seconds": seconds, "rng_kept": rng_kept,
         "model": AutoModel.from_pretrained(path).eval(),
         "tokenizer": AutoTokenizer.from_pretrained(path),
         "full": Tokenizer.from_file(str(sources.tokenizer_json)),
@@ -86,6 +88,10 @@ def test_build_is_fast_and_small(built: dict) -> None:
     size = (built["path"] / "model.safetensors").stat().st_size
     assert size < 150_000_000  # untrimmed is ~470 MB
     assert len(built["tokenizer"]) < 25_000
+
+
+def test_a_cold_cache_leaves_the_callers_random_state_alone(built: dict) -> None:
+    assert built["rng_kept"]  # else a seeded run's new head depends on whether the cache was warm
 
 
 def test_container_header_and_shapes(built: dict) -> None:

@@ -301,7 +301,10 @@ def _convert(sources: E5Sources, texts: list[str], full_vocab: bool, out: Path) 
         rows = select_vocabulary(full_tok, vocab.pieces, vocab.scores, special, texts)
         spec = trim_tokenizer_spec(spec, rows)
         pad_id, vocab_size = rows.index(vocab.pad_id), len(rows)
-    model = BertModel(bert_config_for(container.header, vocab_size, pad_id))
+    # The random init below is overwritten at once; drawn from the caller's generator it
+    # would shift a seeded run's new head and dropout whenever the cache happens to be cold.
+    with torch.random.fork_rng(devices=[]):
+        model = BertModel(bert_config_for(container.header, vocab_size, pad_id))
     model.load_state_dict(bert_state_dict(container, rows), strict=True)
     model.eval().save_pretrained(out)  # transformers 5 always writes safetensors
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(json.dumps(spec)),
