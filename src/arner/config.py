@@ -223,6 +223,8 @@ class TrainConfig:
     # Batch windows of similar length together (less padding, same shuffled epochs).
     group_by_length: bool = False
     threads: int = 0
+    # Deterministic kernels (arner.determinism): same threads and processor, same model.
+    deterministic: bool = True
     progress: bool = True
 
     def problems(self) -> list[str]:

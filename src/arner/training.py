@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from arner import determinism
 from arner.align import AlignStats, Window, bio_labels
 from arner.baseline import LOOKUP_LABELS, score_floor
 from arner.checkpoints import (CHECKPOINT, adopt_checkpoint, find_checkpoint, load_trainer_state, prepare_run_dir,
@@ -69,9 +70,8 @@ def train(config: Config) -> TrainResult:
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
+    config = determinism.configure(config)  # threads and kernels; records the thread count in effect
     tc = config.train
-    if tc.threads:
-        torch.set_num_threads(tc.threads)
     accelerator = Accelerator(mixed_precision=tc.mixed_precision,
                               gradient_accumulation_steps=tc.gradient_accumulation_steps)
     set_seed(tc.seed)
@@ -377,6 +377,7 @@ def write_model_card(run_dir: Path, config: Config, metrics: dict, resumed_from:
         f"test corpora: {', '.join(c.name for c in config.data.test_corpora) or 'none'}",
         f"- selected epoch: {metrics['best_epoch']} (dev span micro-F1 {metrics['dev_f1_at_best']:.3f})",
         *([f"- resumed after epoch {', '.join(map(str, resumed_from))}"] if resumed_from else []),
+        determinism.reproducibility_note(config),
         "", "## Span-level results (exact offsets and label)", "", metrics_table(metrics), "",
         "## Use", "", "```python", "from arner.predict import Predictor",
         f"predictor = Predictor.from_dir({str(run_dir)!r})", "```", "",
