@@ -169,6 +169,9 @@ def _predictions(args: argparse.Namespace, gold: list[Any], gazetteers) -> tuple
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Score, compare if asked, write the report folder; returns the metrics."""
     check_report_folder(args.out, overwrite=args.overwrite)  # fail before the long part
+    if args.pred is not None and args.pred.resolve().is_relative_to(args.out.resolve()):
+        raise EvaluationError(f"{args.pred}: is inside --out {args.out}, which the new report replaces whole; "
+                              "give predictions from another folder")
     other = load_per_document(args.compare) if args.compare else None
     gold, gold_source, label_map = _gold(args)
     if not gold:

@@ -86,12 +86,13 @@ def _load(args: argparse.Namespace):
     import torch
     from transformers.utils import logging as hf_logging
 
-    from arner.predict import Predictor, PreprocessSettings, check_model_files, model_identity, resolve_device, resolve_dtype
+    from arner.predict import (Predictor, PreprocessSettings, check_model_files, model_identity, resolve_device,
+                               resolve_dtype)
 
     device = resolve_device(args.device)
     dtype = resolve_dtype(args.dtype, device)
     PreprocessSettings.load(args.model)  # fails fast, naming the file, before any weights load
-    check_model_files(args.model)
+    check_model_files(args.model)  # and so do the config and the weights' headers
     if args.threads:
         torch.set_num_threads(args.threads)
     hf_logging.disable_progress_bar()  # our own bar and summary are the output on stderr

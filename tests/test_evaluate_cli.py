@@ -436,6 +436,8 @@ def test_a_report_folder_is_refused_kept_or_replaced_whole(tmp_path: Path, capsy
     assert _main(capsys, *common, "--baseline", "gazetteer", "--overwrite")[0] == 0
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["inputs"]["pred"] == str(out / "predictions.jsonl") and (out / "predictions.jsonl").exists()
+    code, err = _main(capsys, *common, "--pred", out / "predictions.jsonl", "--overwrite")
+    assert code == 2 and "is inside --out" in err and (out / "predictions.jsonl").exists()
 
 
 def test_an_empty_gold_file_is_an_error(tmp_path: Path, capsys) -> None:

@@ -25,13 +25,13 @@ A bad record (unreadable JSON, no text field, not UTF-8) comes out as a
 :class:`BadInput` naming file and line, so the run can go on; a bad input *list*
 (no such file, a glob matching nothing) raises :class:`InputListError` at once.
 
-Output (:class:`OutputWriter`): one JSONL line per document, written and
-flushed a chunk at a time, each line stamped with the model that predicted it
-(``arner_model``: run folder name and weights hash); ``resume`` refuses a file
-another model wrote. A failed write (disk full) is cut back to the last whole
-chunk and raised as :class:`OutputError`, so nothing half-written is resumed. With ``resume`` the ids already in the file are
-skipped and a last line cut short by a kill is dropped (and its document
-predicted again), so kill + resume ends with every document exactly once.
+Output (:class:`OutputWriter`): one JSONL line per document, written a chunk
+at a time, each line stamped with the model that predicted it (``arner_model``:
+run folder name and weights hash). With ``resume`` the ids already in the file
+are skipped, a file another model wrote is refused, and a last line cut short by
+a kill is dropped (and its document predicted again), so kill + resume ends with
+every document exactly once. A failed write (disk full) is cut back to the last
+whole chunk and raised as :class:`OutputError`, so nothing half-written is resumed.
 Failures go to ``OUT.errors.jsonl``, one ``{"where", "id", "error"}`` a line.
 """
 
@@ -189,7 +189,7 @@ def _expand(spec: str) -> list[Source]:
         if not matches:
             raise InputListError(f"{spec}: the pattern matches no file")
         root = _glob_root(spec)[0]
-        return [s for m in matches for s in (_directory(Path(m), root) if Path(m).is_dir() else [_file(Path(m), root)])]
+        return [s for m in map(Path, matches) for s in (_directory(m, root) if m.is_dir() else [_file(m, root)])]
     raise InputListError(f"{spec}: no such file or directory")
 
 

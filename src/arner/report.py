@@ -65,15 +65,16 @@ def report_folder(out_dir: str | Path, *, overwrite: bool = True) -> Iterator[Pa
     A write error (disk full, no permission) becomes a :class:`ReportFolderError`."""
     out = Path(out_dir)
     check_report_folder(out, overwrite=overwrite)
+    target = Path(os.path.abspath(out))  # "." or "x/.." have no name to put a sibling beside
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        stage = _new_sibling(out, ".tmp")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage = _new_sibling(target, ".tmp")
     except OSError as err:
         raise _folder_error(out, err) from None
     try:
         yield stage
         _sync_folder(stage)
-        _swap_into_place(stage, out)
+        _swap_into_place(stage, target)
     except OSError as err:
         raise _folder_error(out, err) from None
     finally:
