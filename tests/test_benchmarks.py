@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from arner.spans import read_jsonl
+from arner.spans import read_jsonl, write_jsonl
 
 from conftest import ROOT
-from test_predict import tiny_run  # noqa: F401 - tiny_run is a fixture
+from test_predict import gold_sentences, tiny_run  # noqa: F401 - tiny_run is a fixture
 
 SCRIPT = ROOT / "benchmarks" / "predict_speed.py"
 
@@ -36,3 +36,29 @@ def test_predict_speed_writes_its_texts_as_predict_input(tmp_path: Path, tiny_ru
     assert [d.id for d in docs] == [f"article-{i:04d}" for i in range(5)]
     assert all(200 <= len(d.text) <= 900 for d in docs)
     assert f"wrote 5 documents" in result.stdout
+
+
+def test_long_text_scores_joined_documents_against_one_by_one(tmp_path: Path, tiny_run: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    write_jsonl(gold_sentences(), gold)
+    script = ROOT / "benchmarks" / "long_text.py"
+    for separator in ("line", "space"):
+        result = subprocess.run([sys.executable, str(script), "--model", str(tiny_run), "--gold", str(gold),
+                                 "--join", "2", "--separator", separator, "--bootstrap", "50"],
+                                capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        # the overfit model reads its own sentences perfectly one by one
+        assert "one by one: micro F1 1.0000" in result.stdout
+        assert f"joined 2 at a time ({separator}," in result.stdout and "against one by one" in result.stdout
+
+
+def test_long_text_unpacks_joined_predictions_into_the_original_documents() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("long_text", ROOT / "benchmarks" / "long_text.py")
+    long_text = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(long_text)
+    gold = gold_sentences()
+    for separator in ("\n", " "):
+        joined = long_text.pack_documents(gold, 2, separator)
+        assert [d.spans for d in long_text.unpack(joined, gold, 2, separator)] == [g.spans for g in gold]

@@ -60,8 +60,9 @@ def load_corpus(corpus: CorpusConfig, labels: Sequence[str], *, dev: bool = Fals
     return [Document(d.id, d.text, d.spans, {"source_id": d.id, "corpus": corpus.name}) for d in docs]
 
 
-def pack_documents(docs: Sequence[Document], size: int) -> list[Document]:
-    """Documents joined ``size`` at a time in the order given (file order, or shuffled), one line apart, spans shifted.
+def pack_documents(docs: Sequence[Document], size: int, separator: str = "\n") -> list[Document]:
+    """Documents joined ``size`` at a time in the order given (file order, or
+    shuffled), one line (or ``separator``) apart, spans shifted.
 
     >>> docs = [Document("a", "قتل 3", (Span(4, 5, "CASUALTY"),)), Document("b", "في حلب", (Span(3, 6, "PLACE"),))]
     >>> (packed,) = pack_documents(docs, 2)
@@ -73,8 +74,8 @@ def pack_documents(docs: Sequence[Document], size: int) -> list[Document]:
         group = docs[first : first + size]
         text, spans = "", []
         for doc in group:
-            offset = len(text) + (1 if text else 0)
-            text = f"{text}\n{doc.text}" if text else doc.text
+            offset = len(text) + (len(separator) if text else 0)
+            text = f"{text}{separator}{doc.text}" if text else doc.text
             spans += [Span(s.start + offset, s.end + offset, s.label) for s in doc.spans]
         source = "+".join(d.extra.get("source_id", d.id) for d in group)
         out.append(Document("+".join(d.id for d in group), text, tuple(spans), {"source_id": source, "variant": 0}))
