@@ -37,19 +37,9 @@ except ImportError:  # a plain checkout without `pip install -e .`: use the sour
 
 from arner.baseline import GazetteerTagger, score_floor
 from arner.gazetteers import load_gazetteers
-from arner.metrics import (
-    CORPUS_LABEL_MAPS,
-    EvaluationError,
-    Source,
-    compare_runs,
-    evaluate_documents,
-    load_corpus,
-    load_label_map,
-    load_per_document,
-    mapped_labels,
-    read_documents,
-)
-from arner.report import PREDICTIONS_FILE, check_report_folder, write_report
+from arner.corpora import CORPUS_LABEL_MAPS, load_benchmark, load_label_map, mapped_labels
+from arner.metrics import EvaluationError, Source, compare_runs, evaluate_documents, read_documents
+from arner.report import PREDICTIONS_FILE, check_report_folder, load_per_document, write_report
 from arner.spans import LABELS, SpanError
 
 
@@ -134,8 +124,8 @@ def _gold(args: argparse.Namespace) -> tuple[list[Any], Any, dict[str, str | Non
         return docs, source, None
     label_map = load_label_map(args.label_map) if args.label_map else CORPUS_LABEL_MAPS[args.corpus]
     corpus_dir = args.corpus_dir or _download(args.corpus)
-    docs, source = load_corpus(args.corpus, corpus_dir, args.split, label_map)
-    return docs, source, label_map
+    docs, path = load_benchmark(args.corpus, corpus_dir, args.split, label_map)
+    return docs, Source(str(path)), label_map
 
 
 def _download(corpus: str) -> Path:

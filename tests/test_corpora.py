@@ -8,7 +8,7 @@ import pytest
 
 from arner.align import IGNORE, AlignStats, Preprocessor, bio_labels, encode_documents
 from arner.config import CorpusConfig, load_config
-from arner.corpora import load_corpus, sample_training
+from arner.corpora import CORPUS_LABEL_MAPS, CorpusError, corpus_path, load_corpus, load_label_map, sample_training
 from arner.dataset import build_dataset
 from arner.encoders.tiny import train_tiny_tokenizer
 
@@ -180,3 +180,35 @@ def test_packed_training_documents_read_as_articles_with_their_spans(tmp_path: P
     assert len(lines) == 2 and all(line in SOURCES for line in lines)
     for span in article.spans:  # every span still covers its own surface in the joined text
         assert article.span_text(span) in SURFACES
+
+
+# ---------------------------------------------------------------- public benchmarks (evaluate.py --corpus)
+
+
+def test_corpus_label_maps_keep_only_places() -> None:
+    assert {k: v for k, v in CORPUS_LABEL_MAPS["anercorp"].items() if v} == {"LOC": "PLACE"}
+    assert {k: v for k, v in CORPUS_LABEL_MAPS["aqmar"].items() if v} == {"LOC": "PLACE"}
+
+
+def test_corpus_path_prefers_the_official_file(tmp_path: Path) -> None:
+    rebuilt = tmp_path / "ANERCorp_CamelLab_test_RECONSTRUCTED.txt"
+    rebuilt.write_text("دمشق B-LOC\n", encoding="utf-8")
+    assert corpus_path("anercorp", tmp_path) == rebuilt
+    official = tmp_path / "ANERCorp_CamelLab_test.txt"
+    official.write_text("دمشق B-LOC\n", encoding="utf-8")
+    assert corpus_path("anercorp", tmp_path) == official
+    with pytest.raises(CorpusError, match="no aqmar dev file"):
+        corpus_path("aqmar", tmp_path, "dev")
+
+
+def test_label_map_file_is_checked(tmp_path: Path) -> None:
+    good = tmp_path / "map.yaml"
+    good.write_text("LOC: PLACE\nORG: MILITIA\nPERS: null\n", encoding="utf-8")
+    assert load_label_map(good) == {"LOC": "PLACE", "ORG": "MILITIA", "PERS": None}
+    configs_dialect = tmp_path / "o.yaml"  # a config's label_map drops with O: read the same
+    configs_dialect.write_text("LOC: PLACE\nORG: MILITIA\nPERS: O\n", encoding="utf-8")
+    assert load_label_map(configs_dialect) == load_label_map(good)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("LOC: CITY\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"bad\.yaml: entry 'LOC': 'CITY' is not one of"):
+        load_label_map(bad)

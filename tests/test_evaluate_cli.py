@@ -343,10 +343,10 @@ def test_real_anercorp_test_split_scores_itself_perfectly(
     corpus = ROOT.parent / "shared" / "corpora" / "anercorp_camellab"
     if not corpus.is_dir():
         pytest.skip(f"{corpus} is absent")
-    from arner.metrics import load_corpus
+    from arner.corpora import load_benchmark
     from arner.spans import write_jsonl
 
-    docs, _ = load_corpus("anercorp", corpus)
+    docs, _ = load_benchmark("anercorp", corpus)
     write_jsonl(docs, tmp_path / "pred.jsonl")
     code, err = _main(
         capsys,

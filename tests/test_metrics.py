@@ -13,14 +13,11 @@ from seqeval.scheme import IOB2
 
 from arner.formats.iob2 import spans_to_tags
 from arner.metrics import (
-    CORPUS_LABEL_MAPS,
     EvaluationError,
     bootstrap_sums,
     casualty_counts,
     compare_runs,
-    corpus_path,
     evaluate_documents,
-    load_label_map,
     match_spans,
     read_documents,
     seqeval_scores,
@@ -429,35 +426,6 @@ def test_overlapping_predictions_built_in_code_are_rejected() -> None:
     bad = PRED.with_spans([Span(0, 10, "PLACE"), Span(5, 12, "PLACE")])
     with pytest.raises(EvaluationError, match=r"predictions: document 'd1': .*overlaps span 0"):
         evaluate_documents([GOLD], [bad], bootstrap=0)
-
-
-# ---------------------------------------------------------------- corpora
-
-
-def test_corpus_label_maps_keep_only_places() -> None:
-    assert {k: v for k, v in CORPUS_LABEL_MAPS["anercorp"].items() if v} == {"LOC": "PLACE"}
-    assert {k: v for k, v in CORPUS_LABEL_MAPS["aqmar"].items() if v} == {"LOC": "PLACE"}
-
-
-def test_corpus_path_prefers_the_official_file(tmp_path: Path) -> None:
-    rebuilt = tmp_path / "ANERCorp_CamelLab_test_RECONSTRUCTED.txt"
-    rebuilt.write_text("دمشق B-LOC\n", encoding="utf-8")
-    assert corpus_path("anercorp", tmp_path) == rebuilt
-    official = tmp_path / "ANERCorp_CamelLab_test.txt"
-    official.write_text("دمشق B-LOC\n", encoding="utf-8")
-    assert corpus_path("anercorp", tmp_path) == official
-    with pytest.raises(EvaluationError, match="no aqmar dev file"):
-        corpus_path("aqmar", tmp_path, "dev")
-
-
-def test_label_map_file_is_checked(tmp_path: Path) -> None:
-    good = tmp_path / "map.yaml"
-    good.write_text("LOC: PLACE\nORG: MILITIA\nPERS: null\n", encoding="utf-8")
-    assert load_label_map(good) == {"LOC": "PLACE", "ORG": "MILITIA", "PERS": None}
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("LOC: CITY\n", encoding="utf-8")
-    with pytest.raises(EvaluationError, match=r"bad\.yaml: entry 'LOC': 'CITY' is not one of"):
-        load_label_map(bad)
 
 
 # ---------------------------------------------------------------- nervaluate as the reference

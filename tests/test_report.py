@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from arner.metrics import evaluate_documents, load_per_document, read_documents
-from arner.report import ReportFolderError, render_markdown, write_report
+from arner.metrics import evaluate_documents, read_documents
+from arner.report import ReportFolderError, load_per_document, render_markdown, write_report
 from arner.spans import Document, Span
 
 

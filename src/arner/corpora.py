@@ -3,6 +3,11 @@
 A corpus is read by path (never copied into the repository), its labels mapped
 onto ours. Types that may or may not be ours become ``UNKNOWN`` spans, whose
 subwords are left out of the loss instead of being taught as ``O``.
+
+The public benchmarks that ``evaluate.py --corpus`` scores on are read here too
+(:func:`load_benchmark`), with the same label maps in one form
+(:func:`label_targets`): a dropped label is ``O`` in configs and ``null`` in a
+``--label-map`` file, and ``None`` once read.
 """
 
 from __future__ import annotations
@@ -10,13 +15,13 @@ from __future__ import annotations
 import glob
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from arner.config import DROP, UNKNOWN, CorpusConfig
 from arner.formats.conll import ConllReport, map_labels, read_conll
 from arner.numbers import parse_number
-from arner.spans import Document, Span, read_jsonl
+from arner.spans import LABELS, Document, Span, read_jsonl
 from arner.text import tokenize
 
 
@@ -44,7 +49,7 @@ def load_corpus(corpus: CorpusConfig, labels: Sequence[str], *, dev: bool = Fals
         print(f"corpus {corpus.name}: {report.sentences} sentences, {report.spans} spans, "
               f"{report.stray_inside_fixed} stray I- read as starts, {report.nested_dropped} nested dropped",
               file=sys.stderr)
-    targets = {source: (None if target == DROP else target) for source, target in corpus.label_map.items()}
+    targets = label_targets(corpus.label_map)
     identity = {label: label for label in labels}
     docs = map_labels(docs, {**identity, **targets})
     if corpus.numbers_unknown:
@@ -123,3 +128,85 @@ def split_corpus(docs: Sequence[Document], corpus: CorpusConfig, seed: int) -> t
     order = list(docs)
     random.Random(seed).shuffle(order)
     return order[corpus.dev_documents :], order[: corpus.dev_documents]
+
+
+# ---------------------------------------------------------------- public benchmarks
+
+#: Corpus label -> arner label; ``None`` drops the label (its spans become O).
+CORPUS_LABEL_MAPS: dict[str, dict[str, str | None]] = {
+    "anercorp": {"LOC": "PLACE", "PERS": None, "ORG": None, "MISC": None},
+    "aqmar": {"LOC": "PLACE", "PER": None, "ORG": None, "MIS": None},
+}
+#: Candidate file names per corpus and split, first existing wins: the official
+#: CAMeL Lab ANERcorp files before the rebuilt ones in ../shared/corpora.
+CORPUS_FILES: dict[str, dict[str, tuple[str, ...]]] = {
+    "anercorp": {
+        split: (f"ANERCorp_CamelLab_{split}.txt", f"ANERCorp_CamelLab_{split}_RECONSTRUCTED.txt")
+        for split in ("train", "test")
+    },
+    "aqmar": {split: (f"{split}.txt",) for split in ("train", "dev", "test")},
+}
+
+
+class CorpusError(ValueError):
+    """A benchmark corpus or label map that cannot be read; the message names the file and entry."""
+
+
+def label_targets(label_map: Mapping[str, str | None]) -> dict[str, str | None]:
+    """A label map in its one internal form: corpus label -> label, ``None`` to drop.
+
+    >>> label_targets({"LOC": "PLACE", "PERS": "O", "ORG": None})
+    {'LOC': 'PLACE', 'PERS': None, 'ORG': None}
+    """
+    return {source: (None if target in (None, DROP) else target) for source, target in label_map.items()}
+
+
+def corpus_path(corpus: str, corpus_dir: str | Path, split: str = "test") -> Path:
+    """The CoNLL file of ``corpus``'s ``split`` inside ``corpus_dir``."""
+    if corpus not in CORPUS_FILES:
+        raise CorpusError(f"unknown corpus {corpus!r}; expected one of {', '.join(CORPUS_FILES)}")
+    names = CORPUS_FILES[corpus].get(split)
+    if names is None:
+        raise CorpusError(
+            f"corpus {corpus!r} has no split {split!r}; expected one of {', '.join(CORPUS_FILES[corpus])}"
+        )
+    for name in names:
+        if (Path(corpus_dir) / name).is_file():
+            return Path(corpus_dir) / name
+    raise CorpusError(f"{corpus_dir}: no {corpus} {split} file (looked for {', '.join(names)})")
+
+
+def load_label_map(path: str | Path) -> dict[str, str | None]:
+    """A YAML mapping corpus label -> label, or ``O`` or null (dropped), checked and
+    read by :func:`label_targets`. Raises :class:`CorpusError` naming the file and entry."""
+    import yaml  # only the --label-map path needs it
+
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise CorpusError(f"{path}: unreadable YAML: {err}") from None
+    if not isinstance(raw, dict) or not raw:
+        raise CorpusError(f"{path}: expected a mapping of corpus label -> label, O or null, got {raw!r}")
+    for key, value in raw.items():
+        if not isinstance(key, str) or (value not in (None, DROP) and value not in LABELS):
+            raise CorpusError(f"{path}: entry {key!r}: {value!r} is not one of {', '.join(LABELS)}, O or null")
+    return label_targets(raw)
+
+
+def load_benchmark(
+    corpus: str, corpus_dir: str | Path, split: str = "test", label_map: Mapping[str, str | None] | None = None
+) -> tuple[list[Document], Path]:
+    """Gold documents of a public corpus with our labels (see :data:`CORPUS_LABEL_MAPS`),
+    ids ``{corpus}-{split}-{n}``, and the file they came from."""
+    path = corpus_path(corpus, corpus_dir, split)
+    mapping = label_targets(label_map if label_map is not None else CORPUS_LABEL_MAPS[corpus])
+    return map_labels(read_conll(path, doc_prefix=f"{corpus}-{split}"), mapping), path
+
+
+def mapped_labels(label_map: Mapping[str, str | None]) -> tuple[str, ...]:
+    """The labels a map produces, in :data:`arner.spans.LABELS` order.
+
+    >>> mapped_labels(CORPUS_LABEL_MAPS["anercorp"])
+    ('PLACE',)
+    """
+    return tuple(label for label in LABELS if label in label_map.values())

@@ -29,16 +29,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from arner.metrics import PER_DOCUMENT_FILE, SCHEMES
+from arner.metrics import SCHEMES, EvaluationError
 
-__all__ = ["ReportFolderError", "check_report_folder", "report_folder", "write_report", "render_markdown",
-           "plot_confusion"]
+__all__ = ["PER_DOCUMENT_FILE", "ReportFolderError", "check_report_folder", "load_per_document", "report_folder",
+           "write_report", "render_markdown", "plot_confusion"]
 
 METRICS_FILE = "metrics.json"
 REPORT_FILE = "report.md"
 CONFUSION_FILE = "confusion.png"
 ERRORS_FILE = "errors.jsonl"
 PREDICTIONS_FILE = "predictions.jsonl"
+PER_DOCUMENT_FILE = "per_document.json"  # what evaluate.py --compare reads
 # Keys of the metrics dict that go to side files rather than metrics.json.
 _SIDE_KEYS = ("errors", "per_document")
 ERROR_EXAMPLES = 30
@@ -161,6 +162,29 @@ def write_report_files(
 
 def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def load_per_document(path: str | Path) -> dict[str, Any]:
+    """The per-document record an evaluation wrote (``per_document.json``), checked."""
+    path = Path(path)
+    if path.suffix != ".json":  # an evaluation folder
+        path = path / PER_DOCUMENT_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvaluationError(
+            f"{path}: not found; run evaluate.py with --out there first"
+        ) from None
+    except json.JSONDecodeError as err:
+        raise EvaluationError(f"{path}: unreadable JSON ({err.msg} at line {err.lineno})") from None
+    missing = [k for k in ("ids", "labels", "gold_fingerprint", "span_exact") if k not in record]
+    if missing:
+        raise EvaluationError(f"{path}: missing field(s) {', '.join(missing)}")
+    if len(record["ids"]) != len(record["span_exact"]):
+        raise EvaluationError(
+            f"{path}: {len(record['ids'])} ids but {len(record['span_exact'])} count rows"
+        )
+    return record
 
 
 def plot_confusion(confusion: Mapping[str, Any], path: str | Path) -> Path:
