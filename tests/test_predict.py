@@ -20,7 +20,6 @@ from arner.predict import (
     Predictor,
     clean_spans,
     pad_batch,
-    predict_stream,
     cpu_has_bf16,
     resolve_dtype,
 )
@@ -36,6 +35,7 @@ from arner.predict_io import (
     iter_documents,
     sibling,
 )
+from arner.predict_run import predict_stream
 import arner.predict as predict_module
 from arner.spans import Document, Span, validate_document
 
@@ -213,6 +213,15 @@ def test_span_text_is_the_raw_text_under_its_offsets(predictor: Predictor, text:
         assert "الله" in [doc.span_text(s)[-4:] for s in doc.spans]
 
 
+def test_the_model_layer_imports_no_io_module() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, arner.predict; print(sorted(m for m in sys.modules if m.startswith('arner.predict')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['arner.predict']"
+
+
 # ---------------------------------------------------------------- span clean-up
 
 
@@ -260,6 +269,17 @@ def test_dtypes_are_checked_against_the_device(monkeypatch) -> None:
         resolve_dtype("bf16", "cpu")
     monkeypatch.setattr(predict_module, "cpu_has_bf16", lambda: True)
     assert resolve_dtype("bf16", "cpu") == "bf16"
+
+
+def test_auto_dtype_is_bf16_only_where_it_runs_natively(monkeypatch) -> None:
+    monkeypatch.setattr(predict_module, "cpu_has_bf16", lambda: False)
+    assert resolve_dtype("auto", "cpu") == "float32"
+    monkeypatch.setattr(predict_module, "cpu_has_bf16", lambda: True)
+    assert resolve_dtype("auto", "cpu") == "bf16"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation)
+    assert resolve_dtype("auto", "cuda") == "float32"  # emulated bf16 only: slower than float32
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    assert resolve_dtype("auto", "cuda") == "bf16"
 
 
 @pytest.mark.skipif(not cpu_has_bf16(), reason="this CPU has no native bf16")

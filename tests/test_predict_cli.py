@@ -312,8 +312,8 @@ def test_a_full_disk_stops_with_one_line_and_resume_completes(tiny_run, tmp_path
 
     monkeypatch.setattr(predict_io, "_write_all", filling_up)
     code, err = run_main(capsys, *args)
-    assert code == 2 and len(err.strip().splitlines()) == 1, err
-    assert f"{out}: cannot write: No space left on device" in err
+    assert code == 2 and err.count("error:") == 1 and err.strip().splitlines()[-1].startswith("error:"), err
+    assert f"{out}: cannot write: No space left on device" in err and "Traceback" not in err
     assert [r["id"] for r in read_output(out)] == ["f0", "f1", "f2", "f3"]  # nothing half-written left
     monkeypatch.setattr(predict_io, "_write_all", real_write)
     code, err = run_main(capsys, *args, "--resume")
@@ -321,3 +321,130 @@ def test_a_full_disk_stops_with_one_line_and_resume_completes(tiny_run, tmp_path
     records = read_output(out)
     assert [r["id"] for r in records] == [f"f{i}" for i in range(12)]
     assert all(spans_of(r) == GOLD[r["text"]] for r in records)
+
+
+# ---------------------------------------------------------------- precision, shards and merge
+
+
+def test_dtype_auto_resolves_as_documented_and_is_recorded(tiny_run: Path, tmp_path: Path, capsys) -> None:
+    from arner.predict import cpu_has_bf16
+
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": SENTENCES[0][0]}])
+    expected = "bf16" if cpu_has_bf16() else "float32"  # no CUDA in this test: --device cpu
+    code, err = run_main(capsys, "--model", tiny_run, "--input", source, "--output", tmp_path / "o.jsonl",
+                         "--device", "cpu")
+    assert code == 0 and f"predicting in {expected} on cpu (--dtype auto)" in err, err
+    (record,) = read_output(tmp_path / "o.jsonl")
+    assert record["arner_dtype"] == expected and spans_of(record) == GOLD[SENTENCES[0][0]]
+    other = "float32" if expected == "bf16" else "bf16"
+    if other == "bf16" and not cpu_has_bf16():
+        return
+    code, err = run_main(capsys, "--model", tiny_run, "--input", source, "--output", tmp_path / "o.jsonl",
+                         "--device", "cpu", "--dtype", other, "--resume")
+    assert code == 2 and f"predicted in {expected}, not {other}; pass --dtype {expected}" in err
+
+
+def shard_inputs(directory: Path) -> Path:
+    """Documents, a bad line and a repeated id, so positions and errors are exercised."""
+    texts = [t for t, _ in SENTENCES]
+    records = [json.dumps({"id": f"m{i}", "text": texts[i % 4]}, ensure_ascii=False) for i in range(9)]
+    records[4] = '{"id": "broken", "text": "قتل'
+    records[7] = json.dumps({"id": "m1", "text": texts[0]}, ensure_ascii=False)  # repeats m1, in another shard
+    path = directory / "in.jsonl"
+    path.write_text("\n".join(records) + "\n", encoding="utf-8")
+    return path
+
+
+def test_shards_merged_give_the_lines_of_one_process_also_after_a_kill(tiny_run: Path, tmp_path: Path,
+                                                                       capsys) -> None:
+    source = shard_inputs(tmp_path)
+    whole, merged = tmp_path / "whole.jsonl", tmp_path / "merged.jsonl"
+    common = ["--model", tiny_run, "--input", source, "--chunk-size", "2"]
+    assert run_main(capsys, *common, "--output", whole)[0] == 1  # the bad line and the repeat
+    for k, failed in ((0, 0), (1, 1)):  # shard 1 holds the bad line and the repeat
+        code, err = run_main(capsys, *common, "--output", merged, "--shard", f"{k}/3")
+        assert code == failed and f"written to {tmp_path / f'merged.part-{k}-of-3.jsonl'}" in err, err
+    code, err = run_main(capsys, "--merge", "3", "--input", source, "--output", merged)
+    assert code == 2 and "merged.part-2-of-3.jsonl: missing; run shard 2/3" in err and not merged.exists()
+    assert run_main(capsys, *common, "--output", merged, "--shard", "2/3")[0] == 0
+    # shard 1 killed mid-run: its marker gone, its last line cut in half
+    part = tmp_path / "merged.part-1-of-3.jsonl"
+    (tmp_path / "merged.part-1-of-3.done.json").unlink()
+    part.write_bytes(part.read_bytes()[:-40])
+    code, err = run_main(capsys, "--merge", "3", "--input", source, "--output", merged)
+    assert code == 2 and "shard 1/3 has not finished; run it again with --resume" in err
+    assert len(err.strip().splitlines()) == 1 and not merged.exists()
+    code, err = run_main(capsys, *common, "--output", merged, "--shard", "1/3", "--resume")
+    assert code == 1 and "dropped a cut-off last line" in err, err  # its bad line and repeat again
+    code, err = run_main(capsys, "--merge", "3", "--input", source, "--output", merged)
+    assert code == 1 and "merged 3 parts into" in err and "7 documents, 2 failed" in err, err
+    assert merged.read_bytes() == whole.read_bytes()
+    errors = read_output(tmp_path / "merged.errors.jsonl")
+    assert sorted(map(json.dumps, errors)) == sorted(map(json.dumps, read_output(tmp_path / "whole.errors.jsonl")))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "merged.errors.jsonl", "merged.jsonl",
+                                                         "whole.errors.jsonl", "whole.jsonl"]
+
+
+@pytest.mark.parametrize("shard, message", [("2/2", "K must be 0 to N-1"), ("1-2", "give K/N")])
+def test_a_bad_shard_is_refused_before_any_work(tiny_run, tmp_path, capsys, shard, message) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "قتل 4"}])
+    code, err = run_main(capsys, "--model", tiny_run, "--input", source, "--output", tmp_path / "o.jsonl",
+                         "--shard", shard)
+    assert code == 2 and message in err and list(tmp_path.iterdir()) == [source]
+
+
+def accelerate_launch(args: list[str], **kwargs) -> subprocess.Popen:
+    import socket
+
+    with socket.socket() as probe:  # a free port for the processes to meet on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    launcher = Path(sys.executable).with_name("accelerate")
+    command = [str(launcher), "launch", "--num_processes", "2", "--cpu", "--num_machines", "1",
+               "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(port),
+               "predict.py", *map(str, args), "--threads", "1"]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True, **kwargs)
+
+
+@pytest.mark.slow
+def test_accelerate_launch_two_processes_equals_one_also_after_a_kill(tiny_run: Path, tmp_path: Path,
+                                                                       capsys) -> None:
+    texts = [t for t, _ in SENTENCES]
+    total = 600
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": f"a{i}", "text": texts[i % 4]} for i in range(total)])
+    whole, merged = tmp_path / "whole.jsonl", tmp_path / "merged.jsonl"
+    common = ["--model", tiny_run, "--input", source, "--chunk-size", "10", "--device", "cpu"]
+    assert run_main(capsys, *common, "--output", whole)[0] == 0
+    launch = accelerate_launch([*common, "--output", merged])
+    part = tmp_path / "merged.part-1-of-2.jsonl"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and launch.poll() is None:
+        if part.exists() and part.read_bytes().count(b"\n") >= 20:
+            break
+        time.sleep(0.05)
+    os.kill(worker(launch.pid, rank=1), signal.SIGKILL)  # the launcher then stops the other one
+    launch.communicate(timeout=120)
+    assert launch.returncode != 0
+    assert not merged.exists() and 20 <= part.read_bytes().count(b"\n") < total // 2
+    relaunch = accelerate_launch([*common, "--output", merged, "--resume"])
+    log = relaunch.communicate(timeout=600)[0].decode(errors="replace")
+    assert relaunch.returncode == 0, log[-3000:]
+    assert "merged 2 parts into" in log and "already in the output (--resume)" in log
+    assert merged.read_bytes() == whole.read_bytes()
+    assert not part.exists()
+
+
+def worker(launcher: int, rank: int) -> int:
+    """The pid of the predict.py process of ``rank`` that ``accelerate launch`` started."""
+    import psutil
+
+    for _ in range(600):
+        for child in psutil.Process(launcher).children(recursive=True):
+            try:
+                if "predict.py" in child.cmdline() and child.environ().get("LOCAL_RANK") == str(rank):
+                    return child.pid
+            except psutil.Error:
+                continue
+        time.sleep(0.1)
+    raise AssertionError(f"no worker of rank {rank}")

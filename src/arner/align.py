@@ -19,15 +19,18 @@ decoded span would be wider than the gold, and the span is counted as widened.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from arner.config import UNKNOWN
 from arner.spans import LABELS, Document, Span
 from arner.text import LINE_BREAKS, Normalized, Token, tokenize
 
 IGNORE = -100
+SETTINGS_FILE = "arner.json"
 
 
 def bio_labels(labels: Sequence[str] = LABELS) -> list[str]:
@@ -59,6 +62,48 @@ class Preprocessor:
             start, end = norm.to_raw(tok.start, tok.end)
             out.append(_MappedToken(tok.text, start, end, tok.clitic))
         return out
+
+
+@dataclass
+class PreprocessSettings:
+    """How raw text becomes model input; saved next to a model as ``arner.json``."""
+
+    labels: list[str]
+    split_clitics: bool = True
+    lexicon: list[str] = field(default_factory=list)
+    normalize: str = "none"
+    max_length: int = 256
+    stride: int = 64
+    snap_to_words: bool = True
+    # False for models saved before the setting existed: they were trained that way.
+    line_windows: bool = False
+
+    def preprocessor(self) -> Preprocessor:
+        from arner.encoders.sources import normalizer_for
+
+        return Preprocessor(self.split_clitics, frozenset(self.lexicon), normalizer_for(self.normalize))
+
+    def save(self, directory: str | Path) -> None:
+        payload = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        payload["lexicon"] = sorted(self.lexicon)
+        Path(directory, SETTINGS_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "PreprocessSettings":
+        """The settings saved in ``directory``; :class:`ModelLoadError` naming the file when
+        it is missing or unreadable."""
+        from arner.encoders.sources import ModelLoadError
+
+        path = Path(directory, SETTINGS_FILE)
+        if not path.exists():
+            raise ModelLoadError(f"{path}: not an arner model directory (no {SETTINGS_FILE})")
+        try:
+            settings = cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
+            raise ModelLoadError.about(path, "unreadable model settings", err) from None
+        if not isinstance(settings.labels, list) or not settings.labels:
+            raise ModelLoadError(f"{path}: 'labels' must be a non-empty list, got {settings.labels!r:.80}")
+        return settings
 
 
 @dataclass(frozen=True)

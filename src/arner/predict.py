@@ -8,76 +8,33 @@ Documents of any length are cut into overlapping windows (:mod:`arner.align`)
 and merged back, never truncated. The spans :meth:`Predictor.predict` returns
 never start or end on whitespace and never overlap; each carries its ``score``
 (mean top probability of its subwords) and, for CASUALTY, the parsed ``value``.
-:func:`predict_stream` runs a predictor over a stream of inputs in chunks, for
-the ``predict.py`` command line.
+This module reads and writes no files but the model's own; streams, chunks,
+resume, error files and shards are :mod:`arner.predict_run`'s.
 """
 
 from __future__ import annotations
 
 import json
-from bisect import bisect_left, bisect_right
-import time
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
-from arner.align import AlignStats, Preprocessor, Window, decode_window_predictions, encode_documents
+from arner.align import (  # noqa: F401 - PreprocessSettings re-exported for older imports
+    SETTINGS_FILE, AlignStats, PreprocessSettings, Window, decode_window_predictions, encode_documents,
+)
+from arner.encoders.sources import ModelLoadError
 from arner.numbers import parse_number
-from arner.predict_io import BadInput, InputDoc, OutputWriter
 from arner.spans import Document, Span
 from arner.text import PROCLITICS, QUOTES, TATWEEL, line_pieces, with_closing_quote
 
-SETTINGS_FILE = "arner.json"
 CASUALTY = "CASUALTY"
 # No int8: torch's dynamic quantisation cost the first quickstart model 0.03-0.05
 # evaluation micro-F1 (0.5633 -> 0.517-0.530), bf16 on CPU 0.0007.
 DTYPES = {"float32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 DEVICES = ("auto", "cpu", "cuda")
-
-
-@dataclass
-class PreprocessSettings:
-    """How raw text becomes model input; saved next to a model as ``arner.json``."""
-
-    labels: list[str]
-    split_clitics: bool = True
-    lexicon: list[str] = field(default_factory=list)
-    normalize: str = "none"
-    max_length: int = 256
-    stride: int = 64
-    snap_to_words: bool = True
-    # False for models saved before the setting existed: they were trained that way.
-    line_windows: bool = False
-
-    def preprocessor(self) -> Preprocessor:
-        from arner.encoders.sources import normalizer_for
-
-        return Preprocessor(self.split_clitics, frozenset(self.lexicon), normalizer_for(self.normalize))
-
-    def save(self, directory: str | Path) -> None:
-        payload = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        payload["lexicon"] = sorted(self.lexicon)
-        Path(directory, SETTINGS_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-
-    @classmethod
-    def load(cls, directory: str | Path) -> "PreprocessSettings":
-        """The settings saved in ``directory``; :class:`ModelLoadError` naming the file when
-        it is missing or unreadable."""
-        from arner.encoders.sources import ModelLoadError
-
-        path = Path(directory, SETTINGS_FILE)
-        if not path.exists():
-            raise ModelLoadError(f"{path}: not an arner model directory (no {SETTINGS_FILE})")
-        try:
-            settings = cls(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
-            raise _load_error(path, "unreadable model settings", err) from None
-        if not isinstance(settings.labels, list) or not settings.labels:
-            raise ModelLoadError(f"{path}: 'labels' must be a non-empty list, got {settings.labels!r:.80}")
-        return settings
 
 
 class Predictor:
@@ -107,7 +64,6 @@ class Predictor:
         model = _loading("model", directory, AutoModelForTokenClassification.from_pretrained)
         tokenizer = _loading("tokenizer", directory, AutoTokenizer.from_pretrained)
         return cls(model, tokenizer, settings, **kwargs)
-
 
     def windows(
         self, docs: Sequence[Document], stats: AlignStats | None = None, words: Sequence[Sequence] | None = None,
@@ -163,7 +119,7 @@ def weights_files(directory: str | Path) -> list[Path]:
             try:
                 shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
-                raise _load_error(index, "unreadable shard index", err) from None
+                raise ModelLoadError.about(index, "unreadable shard index", err) from None
             return [directory / shard for shard in shards]
         if (directory / name).exists():
             return [directory / name]
@@ -173,13 +129,11 @@ def weights_files(directory: str | Path) -> list[Path]:
 def check_model_files(directory: str | Path) -> None:
     """Fail fast, naming the file, on a missing or corrupt config.json or weights file
     (transformers would raise a traceback deep inside its loader)."""
-    from arner.encoders.sources import ModelLoadError
-
     config = Path(directory, "config.json")
     try:
         json.loads(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _load_error(config, "missing or unreadable model config", err) from None
+        raise ModelLoadError.about(config, "missing or unreadable model config", err) from None
     files = weights_files(directory)
     if not files:
         raise ModelLoadError(f"{directory}: no model weights ({' or '.join(WEIGHTS_FILES)})")
@@ -193,7 +147,7 @@ def check_model_files(directory: str | Path) -> None:
                 with safe_open(path, framework="pt"):
                     pass  # the header is checked against the file size: truncation shows here
             except Exception as err:  # noqa: BLE001 - SafetensorError is not importable by a stable name
-                raise _load_error(path, "corrupt or truncated weights", err) from None
+                raise ModelLoadError.about(path, "corrupt or truncated weights", err) from None
 
 
 def model_identity(directory: str | Path) -> str:
@@ -213,15 +167,7 @@ def _loading(what: str, directory: str | Path, load):
     try:
         return load(directory)
     except Exception as err:  # noqa: BLE001 - any loader failure is one line naming the folder
-        raise _load_error(Path(directory), f"cannot load the {what}", err) from None
-
-
-def _load_error(path: Path, problem: str, err: BaseException):
-    from arner.encoders.sources import ModelLoadError
-
-    cause = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-    first_line = cause.strip().splitlines()[0] if cause.strip() else type(err).__name__
-    return ModelLoadError(f"{path}: {problem} ({type(err).__name__}: {first_line})")
+        raise ModelLoadError.about(Path(directory), f"cannot load the {what}", err) from None
 
 
 def resolve_device(name: str = "auto") -> str:
@@ -238,20 +184,25 @@ def resolve_device(name: str = "auto") -> str:
 
 
 def resolve_dtype(name: str, device: str) -> str:
-    """``name`` when the model can run in that precision on ``device``, else a ValueError.
+    """``name`` when the model can run in that precision on ``device``, else a ValueError;
+    ``auto`` becomes :func:`auto_dtype`.
 
     float32 runs anywhere; fp16 on CUDA; bf16 on CUDA and on CPUs with native
     bf16 (AVX512-BF16 or AMX; elsewhere it is emulated, slower than float32).
 
     >>> resolve_dtype("float32", "cpu")
     'float32'
+    >>> resolve_dtype("auto", "cpu") == ("bf16" if cpu_has_bf16() else "float32")
+    True
     >>> resolve_dtype("fp16", "cpu")
     Traceback (most recent call last):
     ...
     ValueError: dtype 'fp16' runs on CUDA only (device is 'cpu'); use float32 or bf16
     """
+    if name == "auto":
+        return auto_dtype(device)
     if name not in DTYPES:
-        raise ValueError(f"unknown dtype {name!r}; choose from {', '.join(DTYPES)}")
+        raise ValueError(f"unknown dtype {name!r}; choose from auto, {', '.join(DTYPES)}")
     kind = torch.device(device).type
     if name == "fp16" and kind != "cuda":
         raise ValueError(f"dtype 'fp16' runs on CUDA only (device is {device!r}); use float32 or bf16")
@@ -259,6 +210,15 @@ def resolve_dtype(name: str, device: str) -> str:
         raise ValueError("dtype 'bf16': this CPU has no native bf16 (AVX512-BF16 or AMX), "
                          "so it would run slower than float32; use float32")
     return name
+
+
+def auto_dtype(device: str) -> str:
+    """bf16 where it runs natively (CUDA devices of compute capability 8 or more, CPUs with
+    AVX512-BF16 or AMX), float32 elsewhere: emulated bf16 is slower than float32."""
+    kind = torch.device(device).type
+    if kind == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported(including_emulation=False) else "float32"
+    return "bf16" if kind == "cpu" and cpu_has_bf16() else "float32"
 
 
 def cpu_has_bf16() -> bool:
@@ -384,100 +344,3 @@ def pad_batch(windows: Sequence[Window], pad_id: int, with_labels: bool = False)
         if with_labels:
             labels[row, :n] = torch.tensor(w.labels)
     return (ids, mask, labels) if with_labels else (ids, mask)
-
-
-# ---------------------------------------------------------------- streams of documents
-
-
-@dataclass
-class RunCounts:
-    """What :func:`predict_stream` did; ``read`` counts every record, bad ones included."""
-
-    read: int = 0
-    written: int = 0
-    failed: int = 0
-    already_done: int = 0
-    seconds: float = 0.0
-
-    def summary(self, writer: OutputWriter, blank_lines: int = 0) -> str:
-        rate = (self.written + self.failed) / self.seconds if self.seconds else 0.0
-        parts = [f"read {self.read} documents: {self.written} written to {writer.path}",
-                 f"{self.failed} failed" + (f" (see {writer.errors_path})" if self.failed else "")]
-        if self.already_done:
-            parts.append(f"{self.already_done} already in the output (--resume)")
-        if blank_lines:
-            parts.append(f"{blank_lines} blank line(s) skipped")
-        return "; ".join(parts) + f"; {self.seconds:.1f} s, {rate:.1f} docs/s"
-
-
-def predict_stream(
-    predictor: Predictor, items: Iterable[InputDoc | BadInput], writer: OutputWriter, *,
-    chunk_size: int = 256, chunk_chars: int = 1_000_000, progress: bool = False,
-) -> RunCounts:
-    """Predict every document of ``items`` and write it, a chunk at a time.
-
-    A chunk closes at ``chunk_size`` documents or ``chunk_chars`` characters, so
-    memory stays flat however long the stream. Bad inputs, repeated ids and
-    documents whose prediction raised go to the writer's errors file; the run
-    goes on. Ids in ``writer.done`` (``--resume``) are skipped.
-    """
-    from tqdm import tqdm
-
-    counts, seen = RunCounts(), {}
-    chunk: list[InputDoc] = []
-    chars = 0
-    started = time.perf_counter()
-    with tqdm(unit="doc", desc="predict", disable=not progress, mininterval=1.0) as bar:
-        for item in items:
-            counts.read += 1
-            problem = _problem(item, seen)
-            if problem is not None:
-                writer.error(*problem)
-                counts.failed += 1
-                bar.update(1)
-            elif item.id in writer.done:
-                counts.already_done += 1
-                bar.update(1)
-            else:
-                chunk.append(item)
-                chars += len(item.text)
-                if len(chunk) >= chunk_size or chars >= chunk_chars:
-                    _run_chunk(predictor, chunk, writer, counts, bar)
-                    chunk, chars = [], 0
-        if chunk:
-            _run_chunk(predictor, chunk, writer, counts, bar)
-    counts.seconds = time.perf_counter() - started
-    return counts
-
-
-def _problem(item: InputDoc | BadInput, seen: dict[str, str]) -> tuple[str, str, str | None] | None:
-    """``(where, message, id)`` when ``item`` cannot be predicted; records its id as seen."""
-    if isinstance(item, BadInput):
-        return item.where, item.message, item.id
-    if item.id in seen:
-        return item.where, f"document id {item.id!r} repeats the one at {seen[item.id]}", item.id
-    seen[item.id] = item.where
-    return None
-
-
-def _run_chunk(predictor: Predictor, chunk: Sequence[InputDoc], writer: OutputWriter, counts: RunCounts, bar) -> None:
-    results = _predict_isolating(predictor, [d.document() for d in chunk])
-    writer.write([r for r in results if isinstance(r, Document)])
-    for item, result in zip(chunk, results):
-        if isinstance(result, Exception):
-            writer.error(item.where, f"prediction failed: {type(result).__name__}: {result}", item.id)
-            counts.failed += 1
-        else:
-            counts.written += 1
-    bar.update(len(chunk))
-
-
-def _predict_isolating(predictor: Predictor, docs: Sequence[Document]) -> list[Document | Exception]:
-    """Predictions for ``docs``; when the batch raises, each document alone, so one
-    bad document (or one too big for the device) fails only itself."""
-    try:
-        return list(predictor.predict(docs))
-    except Exception as err:  # noqa: BLE001 - recorded per document in the errors file
-        if len(docs) == 1:
-            return [err]
-        return [r for doc in docs for r in _predict_isolating(predictor, [doc])]

@@ -27,10 +27,11 @@ A bad record (unreadable JSON, no text field, not UTF-8) comes out as a
 
 Output (:class:`OutputWriter`): one JSONL line per document, written a chunk
 at a time, each line stamped with the model that predicted it (``arner_model``:
-run folder name and weights hash). With ``resume`` the ids already in the file
-are skipped, a file another model wrote is refused, and a last line cut short by
-a kill is dropped (and its document predicted again), so kill + resume ends with
-every document exactly once. A failed write (disk full) is cut back to the last
+run folder name and weights hash) and its precision (``arner_dtype``). With
+``resume`` the ids already in the file are skipped, a file another model (or
+precision) wrote is refused, and a last line cut short by a kill is dropped (and
+its document predicted again), so kill + resume ends with every document exactly
+once. A failed write (disk full) is cut back to the last
 whole chunk and raised as :class:`OutputError`, so nothing half-written is resumed.
 Failures go to ``OUT.errors.jsonl``, one ``{"where", "id", "error"}`` a line.
 """
@@ -49,13 +50,14 @@ from typing import IO, Any
 from arner.spans import Document, document_from_dict
 
 __all__ = [
-    "MODEL_KEY", "BadInput", "InputDoc", "InputListError", "OutputError", "OutputWriter", "ReadOptions",
+    "DTYPE_KEY", "MODEL_KEY", "BadInput", "InputDoc", "InputListError", "OutputError", "OutputWriter", "ReadOptions",
     "ReadStats", "Source", "expand_inputs", "iter_documents", "output_record", "read_predictions",
     "sibling", "write_export",
 ]
 
 STDIN = "-"
 MODEL_KEY = "arner_model"  # on every output line: which model predicted it (see OutputWriter)
+DTYPE_KEY = "arner_dtype"  # and in which precision (float32, bf16, fp16)
 SUFFIXES = {".jsonl": "jsonl", ".txt": "text"}
 EXPORTS = {"conll": ".conll", "labelstudio": ".labelstudio.json"}
 _GLOB_CHARS = "*?["
@@ -339,9 +341,10 @@ def sibling(output: str | Path, suffix: str) -> Path:
     return path.with_name(base + suffix)
 
 
-def output_record(doc: Document, model: str | None = None) -> dict[str, Any]:
+def output_record(doc: Document, model: str | None = None, dtype: str | None = None) -> dict[str, Any]:
     """The output line for a predicted document: id, raw text, extra keys, the model's
-    identity (under :data:`MODEL_KEY`, replacing one the input carried), spans.
+    identity and precision (under :data:`MODEL_KEY` and :data:`DTYPE_KEY`, replacing
+    any the input carried), spans.
 
     >>> from arner.spans import Span
     >>> doc = Document("d", "قتل ٤", (Span(4, 5, "CASUALTY", {"score": 0.9, "value": 4}),))
@@ -354,6 +357,8 @@ def output_record(doc: Document, model: str | None = None) -> dict[str, Any]:
         out.update((k, v) for k, v in span.extra.items() if k != "text")
         spans.append(out)
     stamp = {MODEL_KEY: model} if model is not None else {}
+    if dtype is not None:
+        stamp[DTYPE_KEY] = dtype
     return {"id": doc.id, "text": doc.text, **doc.extra, **stamp, "spans": spans}
 
 
@@ -367,20 +372,22 @@ class OutputWriter:
     ``model`` (the identity from :func:`arner.predict.model_identity`) goes on
     every line, one JSONL line per document as before rather than a header
     record, so the file stays the span format every reader takes; ``resume``
-    refuses lines another model (or no known model) wrote.
+    refuses lines another model (or no known model) wrote, and lines written in
+    another ``dtype`` than this run's.
     """
 
     def __init__(self, path: str | Path, *, resume: bool = False, overwrite: bool = False,
-                 model: str | None = None):
+                 model: str | None = None, dtype: str | None = None):
         self.path = Path(path)
         self.errors_path = sibling(self.path, ".errors.jsonl")
         self.model = model
+        self.dtype = dtype
         self.done: set[str] = set()
         self.dropped_tail = 0
         self.errors_written = 0
         self.check(self.path, resume=resume, overwrite=overwrite)
         if resume:
-            self.done, self.dropped_tail = _resume_state(self.path, model)
+            self.done, self.dropped_tail = _resume_state(self.path, model, dtype)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Unbuffered: a chunk is on disk or cut back (see write), never half in a buffer.
@@ -408,7 +415,7 @@ class OutputWriter:
         A failed write (disk full, quota) cuts the file back to the chunks before
         it and raises :class:`OutputError` naming the file and the cause.
         """
-        lines = "".join(json.dumps(output_record(d, self.model), ensure_ascii=False) + "\n" for d in docs)
+        lines = "".join(json.dumps(output_record(d, self.model, self.dtype), ensure_ascii=False) + "\n" for d in docs)
         data = lines.encode("utf-8")
         try:
             _write_all(self._out, data)
@@ -454,9 +461,10 @@ def _write_all(handle: IO[bytes], data: bytes) -> None:
         view = view[handle.write(view):]
 
 
-def _resume_state(path: Path, model: str | None = None) -> tuple[set[str], int]:
+def _resume_state(path: Path, model: str | None = None, dtype: str | None = None) -> tuple[set[str], int]:
     """Ids of the complete lines of ``path``; a last line without newline is cut off.
-    With ``model``, every line must carry that identity."""
+    With ``model``, every line must carry that identity; with ``dtype``, no line may
+    name another (lines from before the field are taken)."""
     if not path.exists():
         return set(), 0
     done: set[str] = set()
@@ -465,11 +473,14 @@ def _resume_state(path: Path, model: str | None = None) -> tuple[set[str], int]:
         for number, raw in enumerate(handle, start=1):
             if not raw.endswith(b"\n"):
                 break  # a line cut by a kill: dropped below, its document done again
-            doc_id, written_by = _written_line(raw, f"{path}:{number}")
+            doc_id, written_by, written_in = _written_line(raw, f"{path}:{number}")
             if model is not None and written_by != model:
                 theirs = written_by or f"an unknown model (no {MODEL_KEY!r})"
                 raise OutputError(f"{path}:{number}: predicted by {theirs}, not by {model}; predict into "
                                   "another file or pass --overwrite")
+            if dtype is not None and written_in not in (None, dtype):
+                raise OutputError(f"{path}:{number}: predicted in {written_in}, not {dtype}; pass --dtype "
+                                  f"{written_in} to continue it, or predict into another file")
             done.add(doc_id)
             good_end += len(raw)
     tail = path.stat().st_size - good_end
@@ -479,16 +490,16 @@ def _resume_state(path: Path, model: str | None = None) -> tuple[set[str], int]:
     return done, tail
 
 
-def _written_line(raw: bytes, where: str) -> tuple[str, str | None]:
-    """The id and model identity of an output line."""
+def _written_line(raw: bytes, where: str) -> tuple[str, str | None, str | None]:
+    """The id, model identity and precision of an output line."""
     try:
         record = json.loads(raw.decode("utf-8"))
-        doc_id, model = record.get("id"), record.get(MODEL_KEY)
+        doc_id, model, dtype = record.get("id"), record.get(MODEL_KEY), record.get(DTYPE_KEY)
     except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-        doc_id = model = None
+        doc_id = model = dtype = None
     if not isinstance(doc_id, str):
         raise OutputError(f"{where}: not a prediction line ({raw[:60]!r}); cannot resume this file")
-    return doc_id, model if isinstance(model, str) else None
+    return doc_id, model if isinstance(model, str) else None, dtype if isinstance(dtype, str) else None
 
 
 # ---------------------------------------------------------------- exports

@@ -22,6 +22,13 @@ NORMALIZERS = ("none", "light", "arabert")
 class ModelLoadError(RuntimeError):
     """The configured model could not be loaded; the message says what was tried."""
 
+    @classmethod
+    def about(cls, path: str | Path, problem: str, err: BaseException) -> "ModelLoadError":
+        """One line naming ``path``, the ``problem`` and the first line of the cause."""
+        cause = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        first_line = cause.strip().splitlines()[0] if cause.strip() else type(err).__name__
+        return cls(f"{path}: {problem} ({type(err).__name__}: {first_line})")
+
 
 def normalizer_for(name: str) -> Callable[[str], Normalized] | None:
     """The offset-keeping normaliser called ``name`` (``none`` gives None).
