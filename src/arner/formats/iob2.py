@@ -20,12 +20,12 @@ span; :class:`AlignmentReport` counts these and keeps examples.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from arner.spans import Document, Span, SpanError
 from arner.text import Token, tokenize
+from arner.token_spans import TokenGrid
 
 __all__ = [
     "AlignmentReport",
@@ -89,16 +89,6 @@ def parse_tag(tag: str) -> tuple[str, str]:
     raise SpanError(f"bad tag {tag!r}: expected O, B-<label> or I-<label>")
 
 
-def _overlapping(tokens: Sequence[Token], ends: Sequence[int], span: Span) -> list[int]:
-    """Indices of the tokens overlapping ``span``; ``ends`` are the tokens' ends, ascending."""
-    i = bisect_right(ends, span.start)  # the first token ending after the span's start
-    covered = []
-    while i < len(tokens) and tokens[i].start < span.end:
-        covered.append(i)
-        i += 1
-    return covered
-
-
 def spans_to_tags(
     text: str,
     spans: Sequence[Span],
@@ -115,12 +105,13 @@ def spans_to_tags(
     """
     report = report if report is not None else AlignmentReport()
     tags = ["O"] * len(tokens)
-    ends = [token.end for token in tokens]
+    grid = TokenGrid(tokens)
     for span in sorted(spans, key=lambda s: (s.start, s.end)):
         where = (
             f"document {doc_id!r}: span [{span.start}, {span.end}) {text[span.start : span.end]!r}"
         )
-        covered = _overlapping(tokens, ends, span)
+        aligned = grid.char_span(span.start, span.end, "widen")
+        covered = aligned.tokens if aligned is not None else range(0)
         if not covered:
             raise SpanError(f"{where} {span.label}: covers no token")
         clash = [i for i in covered if tags[i] != "O"]
@@ -130,14 +121,13 @@ def spans_to_tags(
                 f"{where} {span.label}: shares token {tok.text!r} [{tok.start}, {tok.end}) "
                 f"with another span (tagged {tags[clash[0]]}); split the token or fix the spans"
             )
-        first, last = tokens[covered[0]], tokens[covered[-1]]
         report.spans += 1
-        if first.start == span.start and last.end == span.end:
+        if (aligned.start, aligned.end) == (span.start, span.end):
             report.exact += 1
         else:
             report.note_widened(
-                f"{where} {span.label} widened to tokens {text[first.start : last.end]!r} "
-                f"[{first.start}, {last.end})"
+                f"{where} {span.label} widened to tokens {text[aligned.start : aligned.end]!r} "
+                f"[{aligned.start}, {aligned.end})"
             )
         tags[covered[0]] = f"B-{span.label}"
         for i in covered[1:]:

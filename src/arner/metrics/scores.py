@@ -14,6 +14,7 @@ from arner.metrics.matching import KINDS, _overlap, _overlapping_pairs
 from arner.numbers import parse_number
 from arner.spans import Document, Span
 from arner.text import Token, tokenize
+from arner.token_spans import TokenGrid
 
 CASUALTY = "CASUALTY"
 SCHEMES = ("strict", "exact", "partial", "type")
@@ -215,20 +216,14 @@ def casualty_counts(gold: Document, pred: Document) -> tuple[tuple[int, int, int
 # ---------------------------------------------------------------- token level
 
 
-def _covered(starts: Sequence[int], ends: Sequence[int], span: Span) -> range:
-    """Indices of the tokens a span overlaps (tokens sorted, not overlapping)."""
-    from bisect import bisect_left, bisect_right
-
-    return range(bisect_right(ends, span.start), bisect_left(starts, span.end))
-
-
 def taggable_spans(doc: Document, tokens: Sequence[Token]) -> tuple[list[Span], list[Span]]:
     """Spans word-level tags can express, and the rest: spans covering no token, or
     sharing a token with an earlier span (two spans inside one unsplit word)."""
-    starts, ends = [t.start for t in tokens], [t.end for t in tokens]
+    grid = TokenGrid(tokens)
     kept, dropped, last_token = [], [], -1
     for span in doc.spans:
-        covered = _covered(starts, ends, span)
+        aligned = grid.char_span(span.start, span.end, "widen")
+        covered = aligned.tokens if aligned is not None else range(0)
         if len(covered) == 0 or covered[0] <= last_token:
             dropped.append(span)
             continue
