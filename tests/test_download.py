@@ -38,3 +38,12 @@ def test_wrong_word_count_is_rejected(tmp_path: Path, small_release) -> None:
 def test_unreachable_url_says_how_to_use_a_local_copy(tmp_path: Path) -> None:
     with pytest.raises(download.DownloadError, match="--corpus-dir"):
         download.fetch_anercorp(tmp_path / "cache", (tmp_path / "missing.zip").as_uri())
+
+
+def test_default_cache_follows_env_and_expands_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ARNER_CACHE", str(tmp_path / "c"))
+    assert download.default_cache() == tmp_path / "c"
+    monkeypatch.setenv("ARNER_CACHE", "~/arner-cache")
+    assert download.default_cache() == Path.home() / "arner-cache"
+    monkeypatch.delenv("ARNER_CACHE")
+    assert download.default_cache() == Path.home() / ".cache" / "arner"

@@ -175,6 +175,22 @@ def test_parse_number(text: str, expected: int | None) -> None:
     assert parse_number(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("خمسة\u06de عشر", 15),  # the rub el hizb sign, no combining mark: text keeps it, numbers not
+        ("ثلاث\u06e5ة", 3),  # small waw
+        ("سبع\u06e6ة", 7),  # small yeh
+        ("عشر\u06e9ون", 20),  # place of sajdah
+        ("أر\u200fبعة", 4),  # a bidi mark inside the word
+        ("ا\u0654ربعة", 4),  # a decomposed hamza on alef
+    ],
+)
+def test_numbers_read_through_the_text_layer_tables(text: str, expected: int) -> None:
+    """numbers normalises with text's tables, plus the Quranic signs text keeps."""
+    assert parse_number(text) == expected
+
+
 @pytest.mark.parametrize("odd", [None, 57, b"57", ["57"]])
 def test_parse_number_returns_none_for_non_text(odd: object) -> None:
     assert parse_number(odd) is None  # type: ignore[arg-type]

@@ -23,11 +23,10 @@ from arner.numbers import (
     parse_number,
     to_arabic_indic,
 )
-from arner.spans import Document, Span
+from arner.spans import OUTSIDE, Document, Span
 from arner.text import PROCLITICS, QUOTES, TATWEEL
 
 DESCRIPTIVE_HEADS = ("الميليشيات", "ميليشيات", "المليشيات", "مليشيات", "الفصائل", "فصائل", "المجموعات", "الجماعات")
-NEGATIVE = "O"  # a substitution site that stays unlabelled (a state force)
 GENITIVE_BEFORE = {"عن", "من", "على", "إلى", "الى", "بين", "نحو", "حوالي", "قرابة"}
 _WORD_EDGE = re.compile(r"[\s\u200e\u200f]")
 
@@ -72,7 +71,7 @@ def augment_document(
         else:
             trail = ""
         parts += [surface, trail]
-        if site.label != NEGATIVE:
+        if site.label != OUTSIDE:
             spans.append(Span(start, start + len(surface), site.label))
         cursor = site.end
     parts.append(doc.text[cursor:])
@@ -130,7 +129,7 @@ def state_force_sites(doc: Document, names: Sequence[str]) -> list[Span]:
             a, b = match.span()
             clear = all(b <= x or a >= y for x, y in taken)
             if clear and _word_edges(doc.text, a, b):
-                sites.append(Span(a, b, NEGATIVE))
+                sites.append(Span(a, b, OUTSIDE))  # a site that stays unlabelled (a state force)
                 taken.append((a, b))
     return sites
 
@@ -143,7 +142,7 @@ def _word_edges(text: str, start: int, end: int) -> bool:
 
 def _replacement(text: str, span: Span, gaz: Gazetteers, rng: random.Random, opt: AugmentOptions) -> str:
     surface = text[span.start : span.end]
-    if span.label == NEGATIVE and rng.random() < opt.substitute_militia:
+    if span.label == OUTSIDE and rng.random() < opt.substitute_militia:
         return _pick(gaz.state_forces, text, span, rng) or surface
     if span.label == "MILITIA" and rng.random() < opt.substitute_militia:
         return _pick(militia_candidates(surface, gaz), text, span, rng) or surface

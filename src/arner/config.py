@@ -29,10 +29,11 @@ from typing import Any
 
 import yaml
 
+from arner.spans import LABELS, OUTSIDE
+
 NUMBER_STYLES = ("digits", "arabic_indic", "words")
 CORPUS_FORMATS = ("conll", "jsonl")
-DROP, UNKNOWN = "O", "UNKNOWN"
-DEFAULT_LABELS = ("MILITIA", "PLACE", "CASUALTY")
+UNKNOWN = "UNKNOWN"
 
 
 class ConfigError(ValueError):
@@ -96,7 +97,7 @@ class CorpusConfig:
                        f"and join >= 0")
         if self.dev_path and self.format != "jsonl":
             out.append(f"{where}.dev_path: only for format jsonl, got format {self.format!r}")
-        allowed = [*labels, DROP, UNKNOWN]
+        allowed = [*labels, OUTSIDE, UNKNOWN]
         for source, target in self.label_map.items():
             if target not in allowed:
                 out.append(f"{where}.label_map.{source}: {target!r} is not one of {allowed}")
@@ -110,7 +111,7 @@ class CorpusConfig:
 class DataConfig:
     """How the training data is built: the seeded dataset, plus public corpora."""
 
-    labels: list[str] = field(default_factory=lambda: list(DEFAULT_LABELS))
+    labels: list[str] = field(default_factory=lambda: list(LABELS))
     seed_gold: str | None = "data/seed/article.spans.jsonl"
     gazetteers: str = "data/gazetteers"
     eval_set: str | None = "data/eval/conflict_news.spans.jsonl"

@@ -18,10 +18,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from arner.config import DROP, UNKNOWN, CorpusConfig
+from arner.config import UNKNOWN, CorpusConfig
 from arner.formats.conll import ConllReport, map_labels, read_conll
 from arner.numbers import parse_number
-from arner.spans import LABELS, Document, Span, read_jsonl
+from arner.spans import LABELS, OUTSIDE, Document, Span, read_jsonl
 from arner.text import tokenize
 
 
@@ -158,7 +158,7 @@ def label_targets(label_map: Mapping[str, str | None]) -> dict[str, str | None]:
     >>> label_targets({"LOC": "PLACE", "PERS": "O", "ORG": None})
     {'LOC': 'PLACE', 'PERS': None, 'ORG': None}
     """
-    return {source: (None if target in (None, DROP) else target) for source, target in label_map.items()}
+    return {source: (None if target in (None, OUTSIDE) else target) for source, target in label_map.items()}
 
 
 def corpus_path(corpus: str, corpus_dir: str | Path, split: str = "test") -> Path:
@@ -188,7 +188,7 @@ def load_label_map(path: str | Path) -> dict[str, str | None]:
     if not isinstance(raw, dict) or not raw:
         raise CorpusError(f"{path}: expected a mapping of corpus label -> label, O or null, got {raw!r}")
     for key, value in raw.items():
-        if not isinstance(key, str) or (value not in (None, DROP) and value not in LABELS):
+        if not isinstance(key, str) or (value not in (None, OUTSIDE) and value not in LABELS):
             raise CorpusError(f"{path}: entry {key!r}: {value!r} is not one of {', '.join(LABELS)}, O or null")
     return label_targets(raw)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 ANERCORP_URL = os.environ.get(
     "ARNER_ANERCORP_URL", "https://camel.abudhabi.nyu.edu/anercorp/ANERcorp-CamelLabSplits.zip"
 )
+CACHE_ENV = "ARNER_CACHE"
 # The release README: "The train split has 125,102 words and the test split has 25,008 words."
 ANERCORP_WORDS = {"ANERCorp_CamelLab_train.txt": 125_102, "ANERCorp_CamelLab_test.txt": 25_008}
 
@@ -26,7 +27,10 @@ class DownloadError(RuntimeError):
 
 
 def default_cache() -> Path:
-    return Path(os.environ.get("ARNER_CACHE", Path.home() / ".cache" / "arner"))
+    """arner's cache folder (downloads, the converted offline encoder): ``$ARNER_CACHE``
+    if set, ``~`` expanded, else ``~/.cache/arner``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "arner"
 
 
 def count_words(path: Path) -> int:

@@ -38,6 +38,8 @@ import unicodedata
 from collections.abc import Collection, Iterator
 from typing import NamedTuple
 
+from arner.text import NUMBER_SEPARATORS, PROCLITICS, NormalizeOptions, normalize
+
 __all__ = [
     "ACCUSATIVE_SINGULAR_RANGE",
     "CASES",
@@ -59,22 +61,19 @@ _MAX_WORDS = 999_999
 
 # ---------------------------------------------------------------- normalising
 
-_DIGIT_MAP = {0x0660 + d: str(d) for d in range(10)} | {0x06F0 + d: str(d) for d in range(10)}
-# Spelling variants that never change a number's value: hamza seats on alef,
-# alef maqsura, ta marbuta (its gender is irrelevant when reading), Persian
-# keheh/yeh from copy-pasted text.
-_LETTER_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
-                             "ی": "ي", "ک": "ك", **_DIGIT_MAP})
-# Harakat and tanwin, superscript alef, Quranic marks, tatweel, and invisible
-# format characters (bidi marks, zero-width joiners) common in pasted news text.
-_IGNORED = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f"
-                      "\u202a-\u202e\u2066-\u2069\ufeff]")
-_TOKEN = re.compile(r"\d+(?:[.,٬٫]\d+)*|[^\W\d_]+|\S")
+# Read with text's tables: diacritics, tatweel, invisible format characters and
+# spelling variants that never change a number's value (hamza seats on alef,
+# alef maqsura, Persian keheh/yeh, Arabic-Indic digits), and ta marbuta too, since
+# its gender is irrelevant when reading.
+_READING = NormalizeOptions(ta_marbuta=True)
+# Quranic signs that are no combining marks, so text keeps them, but never part of a number.
+_SIGNS = str.maketrans("", "", "\u06de\u06e5\u06e6\u06e9")
+_TOKEN = re.compile(rf"\d+(?:[{re.escape(NUMBER_SEPARATORS)}]\d+)*|[^\W\d_]+|\S")
 
 
 def _normalise(text: str) -> str:
     """One spelling for every variant; NFC first so a decomposed hamza survives."""
-    return _IGNORED.sub("", unicodedata.normalize("NFC", text)).translate(_LETTER_MAP)
+    return normalize(unicodedata.normalize("NFC", text), _READING).text.translate(_SIGNS)
 
 
 def _tokenise(text: str) -> list[str]:
@@ -130,8 +129,9 @@ _LEXICON = _lexicon()
 
 
 def _prefixes() -> list[str]:
-    """Proclitic clusters, longest first: [و|ف] [ب|ك|ل] [ال]; ل + ال is written لل."""
-    clusters = {c + p + a for c in ("", "و", "ف") for p in ("", "ب", "ك", "ل") for a in ("", "ال")}
+    """Proclitic clusters, longest first: text's proclitics ([و|ف] [ب|ك|ل]), each with
+    or without ال; ل + ال is written لل."""
+    clusters = {c + a for c in ("", *PROCLITICS) for a in ("", "ال")}
     return sorted({c.replace("لال", "لل") for c in clusters} - {""}, key=lambda c: (-len(c), c))
 
 

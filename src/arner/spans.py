@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 LABELS: tuple[str, ...] = ("MILITIA", "PLACE", "CASUALTY")
+#: No entity: the IOB2 outside tag, and a label map's "drop this label".
+OUTSIDE = "O"
 
 _SPAN_KEYS = ("start", "end", "label")
 _DOC_KEYS = ("id", "text", "spans")

@@ -257,13 +257,6 @@ def test_trim_to_rejects_bad_values(tmp_path: Path) -> None:
         build_offline_encoder(tmp_path, trim_to=["حزب الله"], full_vocab=True)
 
 
-def test_default_cache_dir_follows_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("ARNER_CACHE", str(tmp_path / "c"))
-    assert offline_e5.default_cache_dir() == tmp_path / "c"
-    monkeypatch.delenv("ARNER_CACHE")
-    assert offline_e5.default_cache_dir() == Path.home() / ".cache" / "arner"
-
-
 def test_trim_tokenizer_spec_renumbers_everything() -> None:
     spec = {
         "added_tokens": [{"id": 0, "content": "<s>"}, {"id": 3, "content": "<unk>"}],

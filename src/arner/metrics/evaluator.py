@@ -29,9 +29,7 @@ from arner.metrics.scores import (
     seqeval_scores,
     taggable_spans,
 )
-from arner.spans import LABELS, Document, Span
-
-OUTSIDE = "O"
+from arner.spans import LABELS, OUTSIDE, Document, Span
 
 CONTEXT_CHARS = 40
 
