@@ -1,4 +1,8 @@
-"""Shared test fixtures and paths."""
+"""Shared test fixtures and paths.
+
+Paths (``ROOT``, ``DATA``, ``SHARED``, ``CORPORA``) are constants a test may import;
+anything a test builds or uses is a fixture, requested by name.
+"""
 
 from __future__ import annotations
 
@@ -27,3 +31,9 @@ def make_doc(doc_id: str, text: str, marks) -> Document:
         spans.append(Span(start, start + len(surface), label))
         cursor = start + len(surface)
     return Document(doc_id, text, tuple(spans))
+
+
+@pytest.fixture
+def doc_from_marks():
+    """:func:`make_doc` as a fixture: ``doc_from_marks("d", text, [(surface, label), ...])``."""
+    return make_doc

@@ -11,7 +11,7 @@ from arner.gazetteers import Gazetteers, Militia, Place, load_gazetteers
 from arner.metrics import evaluate_documents
 from arner.spans import Document
 
-from conftest import DATA, make_doc
+from conftest import DATA
 
 GAZ = Gazetteers(
     (Militia("هيئة تحرير الشام", ("تحرير الشام",), "Syria", "named"),
@@ -46,9 +46,9 @@ def test_a_state_force_blocks_its_words() -> None:
     assert found("قتل 3 من قوات النظام") == [("3", "CASUALTY")]
 
 
-def test_floor_on_the_seed_article_beats_nothing_and_sits_below_gold() -> None:
-    gold = [make_doc("s", "قتل 4 من هيئة تحرير الشام في دير الزور وحلب",
-                     [("4", "CASUALTY"), ("هيئة تحرير الشام", "MILITIA"), ("دير الزور", "PLACE"), ("حلب", "PLACE")])]
+def test_floor_on_the_seed_article_beats_nothing_and_sits_below_gold(doc_from_marks) -> None:
+    gold = [doc_from_marks("s", "قتل 4 من هيئة تحرير الشام في دير الزور وحلب",
+                           [("4", "CASUALTY"), ("هيئة تحرير الشام", "MILITIA"), ("دير الزور", "PLACE"), ("حلب", "PLACE")])]
     perfect = evaluate_documents(gold, gold, bootstrap=0)
     floor = score_floor(gold, perfect, GAZ, labels=("MILITIA", "PLACE", "CASUALTY"), bootstrap=0)
     assert floor["span_exact"]["micro"]["tp"] == 3 and floor["span_exact"]["micro"]["fn"] == 1

@@ -13,7 +13,6 @@ from arner.data import main
 from arner.metrics import evaluate_documents, read_documents
 from arner.spans import Document
 
-from conftest import make_doc
 
 TEXT = "شنت هيئة تحرير الشام حملة أمنية في سرمدا والدانا"
 
@@ -34,11 +33,11 @@ def _convert(source: Path, target: Path, *extra: str) -> int:
     return main(["convert", str(source), str(target), *extra])
 
 
-def test_convert_to_conll_splits_proclitics_like_the_harness(tmp_path: Path) -> None:
+def test_convert_to_conll_splits_proclitics_like_the_harness(tmp_path: Path, doc_from_marks) -> None:
     marks = [("هيئة تحرير الشام", "MILITIA"), ("سرمدا", "PLACE")]
-    gold = _jsonl(tmp_path / "gold.jsonl", make_doc("d", TEXT, [*marks, ("الدانا", "PLACE")]))
+    gold = _jsonl(tmp_path / "gold.jsonl", doc_from_marks("d", TEXT, [*marks, ("الدانا", "PLACE")]))
     # the prediction takes the conjunction و into the place name
-    pred = _jsonl(tmp_path / "pred.jsonl", make_doc("d", TEXT, [*marks, ("والدانا", "PLACE")]))
+    pred = _jsonl(tmp_path / "pred.jsonl", doc_from_marks("d", TEXT, [*marks, ("والدانا", "PLACE")]))
     for name in ("gold", "pred"):
         assert _convert(tmp_path / f"{name}.jsonl", tmp_path / f"{name}.conll") == 0
     assert "و\tO\nالدانا\tB-PLACE\n" in (tmp_path / "gold.conll").read_text(encoding="utf-8")
@@ -57,11 +56,11 @@ def test_convert_to_conll_splits_proclitics_like_the_harness(tmp_path: Path) -> 
 
 
 def test_convert_to_conll_writes_nothing_when_a_document_cannot_be_tagged(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], doc_from_marks
 ) -> None:
-    good = make_doc("d1", TEXT, [("سرمدا", "PLACE"), ("الدانا", "PLACE")])
+    good = doc_from_marks("d1", TEXT, [("سرمدا", "PLACE"), ("الدانا", "PLACE")])
     # two predicted places inside the one word الدانا: word tags cannot hold both
-    split = make_doc("d2", TEXT, [("سرمدا", "PLACE"), ("الدا", "PLACE"), ("نا", "PLACE")])
+    split = doc_from_marks("d2", TEXT, [("سرمدا", "PLACE"), ("الدا", "PLACE"), ("نا", "PLACE")])
     source = _jsonl(tmp_path / "pred.jsonl", good, split)
     target = tmp_path / "pred.conll"
     assert _convert(source, target) == 2
