@@ -29,6 +29,14 @@ the model's window (arner.json ``max_length`` as the tokenizer's
 3. ``--dtype bf16``: a third side, our predictor in that precision (the
    pipeline stays float32, its default), timed in the same rounds, and how far
    its spans on the article-length documents agree with our float32 spans.
+4. Against the hardware: each of our sides' model FLOP/s as a share of a
+   ``torch.matmul`` peak (square ``--matmul-size`` matrices, best of five) measured
+   in this process at the same dtype and thread count. FLOPs of a forward pass:
+   2 x non-embedding parameters (every weight one multiply-add; embedding rows are
+   looked up, not multiplied) per token, plus attention's 4 x layers x hidden x
+   width per token (scores QK^T and their product with V, 2 x hidden x width each),
+   over the length-sorted batches the predictor runs, padding included (the model
+   computes it too).
 
 ``--random-bert-base``: a randomly initialised BERT-base-sized classifier
 (hidden 768, 12 layers, 12 heads, 64,000-row vocabulary like AraBERT, the tiny
@@ -52,7 +60,8 @@ sys.path.insert(0, str(ROOT / "src"))
 import torch  # noqa: E402
 
 from arner.align import bio_labels  # noqa: E402
-from arner.predict import PreprocessSettings, Predictor, clean_spans, pad_batch  # noqa: E402
+from arner.align import PreprocessSettings  # noqa: E402
+from arner.predict import Predictor, clean_spans, pad_batch  # noqa: E402
 from arner.spans import Document, Span, read_jsonl, write_jsonl  # noqa: E402
 
 EVAL_SET = ROOT / "data" / "eval" / "conflict_news.spans.jsonl"
@@ -186,6 +195,28 @@ def model_tokens(predictor: Predictor, tagger, texts: list[str], batch_size: int
     return ours, theirs
 
 
+def model_flops(predictor: Predictor, texts: list[str], batch_size: int) -> float:
+    """Forward FLOPs of ``predictor`` over ``texts`` as it batches them (see point 4 above)."""
+    config = predictor.model.config
+    dense = sum(p.numel() for name, p in predictor.model.named_parameters() if "embeddings" not in name)
+    windows = sorted(predictor.windows([Document("d", t) for t in texts]), key=lambda w: len(w.input_ids))
+    total = 0
+    for i in range(0, len(windows), batch_size):
+        batch = windows[i:i + batch_size]
+        width = max(len(w.input_ids) for w in batch)
+        total += width * len(batch) * (2 * dense + 4 * config.num_hidden_layers * config.hidden_size * width)
+    return float(total)
+
+
+def matmul_peak(dtype: torch.dtype, size: int, repeats: int = 5) -> float:
+    """FLOP/s of the best of ``repeats`` square ``torch.matmul`` products at ``dtype``."""
+    generator = torch.Generator().manual_seed(0)
+    a, b = (torch.randn(size, size, generator=generator).to(dtype) for _ in range(2))
+    torch.matmul(a, b)  # warm-up: kernels chosen, memory touched
+    best = min(timed([lambda: torch.matmul(a, b)], repeats))
+    return 2 * size ** 3 / best
+
+
 def check_agreement(predictor: Predictor, tagger, short: list[str], batch_size: int) -> bool:
     """Print how far the spans agree; True when they are identical under the same tokenisation."""
     snapping = predictor.settings.snap_to_words
@@ -249,6 +280,8 @@ def main() -> None:
                         help="also time our predictor in this precision (default: float32 only)")
     parser.add_argument("--write-texts", type=Path, metavar="OUT.jsonl",
                         help="only write the --docs article-length texts as JSONL (input for predict.py) and exit")
+    parser.add_argument("--matmul-size", type=int, default=2048,
+                        help="side of the square matrices of the matmul peak (default: 2048)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="time each side this many times (alternating), keep the best")
     args = parser.parse_args()
@@ -300,9 +333,26 @@ def run(args: argparse.Namespace, model_dir: Path) -> int:
     for side, took in seconds.items():
         if side != "HF pipeline":
             print(f"  ratio, {side} to the pipeline: {seconds['HF pipeline'] / took:.2f}x")
+    print_hardware_share(predictor, texts, args, {"float32": seconds["arner Predictor"]}
+                         | {args.dtype: took for side, took in seconds.items() if side.endswith(args.dtype)})
     if not agree:
         print("FAILED: the spans differ from the pipeline's under the same tokenisation")
     return 0 if agree else 1
+
+
+def print_hardware_share(predictor: Predictor, texts: list[str], args: argparse.Namespace,
+                         seconds: dict[str, float]) -> None:
+    """Model FLOP/s of each timed precision as a share of torch.matmul's at that precision."""
+    from arner.predict import DTYPES
+
+    flops = model_flops(predictor, texts, args.batch_size)
+    print(f"against the hardware ({flops / 1e9:.1f} GFLOP per pass: 2 x non-embedding parameters per token "
+          f"+ attention 4 x layers x hidden x width; torch.matmul {args.matmul_size}x{args.matmul_size}, "
+          f"{torch.get_num_threads()} threads):")
+    for name, took in seconds.items():
+        peak = matmul_peak(DTYPES[name], args.matmul_size)
+        print(f"  arner Predictor, {name + ':':9} {flops / took / 1e9:8.1f} GFLOP/s of a matmul peak of "
+              f"{peak / 1e9:.1f}: {100 * flops / took / peak:.0f}% of matmul peak")
 
 
 if __name__ == "__main__":

@@ -20,12 +20,14 @@ def run_benchmark(*args: object) -> subprocess.CompletedProcess:
 
 
 def test_predict_speed_agrees_with_the_pipeline_and_prints_both_throughputs(tiny_run: Path) -> None:
-    result = run_benchmark("--model", tiny_run, "--docs", 4, "--short", 8, "--threads", 1, "--batch-size", 4)
+    result = run_benchmark("--model", tiny_run, "--docs", 4, "--short", 8, "--threads", 1, "--batch-size", 4,
+                           "--matmul-size", 256)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "ours unsnapped: identical span sets in 8/8 texts (100.0%)" in out
     assert "arner Predictor:" in out and "HF pipeline:" in out
     assert "ratio, arner Predictor to the pipeline:" in out
+    assert "torch.matmul 256x256, 1 threads" in out and out.count("% of matmul peak") == 1
 
 
 def test_predict_speed_writes_its_texts_as_predict_input(tmp_path: Path, tiny_run: Path) -> None:
