@@ -43,13 +43,26 @@ def test_every_problem_is_listed_in_one_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     message = str(caught.value)
-    assert message.startswith(f"{path}: 3 problem(s)")
-    for part in ("nmae: unknown key", "data.seed: expected int, got 'seven'", "data.keep_original: expected bool"):
+    assert message.startswith(f"{path}: 4 problem(s)")
+    for part in ("nmae: unknown key", "data.seed: expected int, got 'seven'", "data.keep_original: expected bool",
+                 "data.number_styles[1]: choose from ['digits', 'arabic_indic', 'words'], got 'roman'"):
         assert part in message
     # impossible values are checked once the types are right
-    path.write_text("data:\n  number_styles: [digits, roman]\n  rewrite_casualty: 1.5\n", encoding="utf-8")
+    path.write_text("data:\n  number_styles: []\n  rewrite_casualty: 1.5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="2 problem"):
         load_config(path)
+
+
+def test_choices_come_from_the_literal_annotations() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, ["train.mixed_precision=fp32", "model.normalize=arabic",
+                           "data.corpora=[{name: c, path: c.txt, format: csv}]"])
+    message = str(caught.value)
+    assert "3 problem(s)" in message
+    assert "train.mixed_precision: choose from ['no', 'fp16', 'bf16'], got 'fp32'" in message
+    assert "model.normalize: choose from ['auto', 'none', 'light', 'arabert'], got 'arabic'" in message
+    assert "data.corpora[0].format: choose from ['conll', 'jsonl'], got 'csv'" in message
+    assert load_config(None, ["train.mixed_precision=bf16"]).train.mixed_precision == "bf16"
 
 
 def test_overrides_parse_yaml_values_and_reject_non_assignments() -> None:

@@ -25,14 +25,18 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from arner.spans import LABELS, OUTSIDE
 
-NUMBER_STYLES = ("digits", "arabic_indic", "words")
-CORPUS_FORMATS = ("conll", "jsonl")
+# Choices are Literal types: loading checks a value against its field's annotation.
+NumberStyle = Literal["digits", "arabic_indic", "words"]
+CorpusFormat = Literal["conll", "jsonl"]
+Normalize = Literal["auto", "none", "light", "arabert"]
+MixedPrecision = Literal["no", "fp16", "bf16"]
+NUMBER_STYLES: tuple[str, ...] = typing.get_args(NumberStyle)
 UNKNOWN = "UNKNOWN"
 
 
@@ -70,7 +74,7 @@ class CorpusConfig:
 
     name: str = ""
     path: str = ""
-    format: str = "conll"
+    format: CorpusFormat = "conll"
     label_map: dict[str, str] = field(default_factory=dict)
     weight: float = 1.0
     max_documents: int = 0
@@ -89,8 +93,6 @@ class CorpusConfig:
         elif not re.fullmatch(r"[\w.-]+", self.name) or set(self.name) == {"."}:
             # the name is a folder of the run directory (reports/<name>/): never a path
             out.append(f"{where}.name: letters, digits, '_', '-' and '.' only, got {self.name!r}")
-        if self.format not in CORPUS_FORMATS:
-            out.append(f"{where}.format: choose from {list(CORPUS_FORMATS)}, got {self.format!r}")
         if self.weight <= 0 or min(self.max_documents, self.dev_documents, self.variants, self.pack,
                                    self.join) < 0:
             out.append(f"{where}: weight must be > 0, max_documents, dev_documents, variants, pack "
@@ -123,7 +125,7 @@ class DataConfig:
     keep_original: bool = True
     dev_sentences: int = 2
     test_sentences: int = 2
-    number_styles: list[str] = field(default_factory=lambda: list(NUMBER_STYLES))
+    number_styles: list[NumberStyle] = field(default_factory=lambda: list(NUMBER_STYLES))
     substitute_militia: float = 0.9
     substitute_place: float = 0.9
     rewrite_casualty: float = 0.9
@@ -141,9 +143,8 @@ class DataConfig:
                      "tatweel_mentions"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 out.append(f"data.{name}: a probability in [0, 1], got {getattr(self, name)}")
-        unknown = [s for s in self.number_styles if s not in NUMBER_STYLES]
-        if unknown or not self.number_styles:
-            out.append(f"data.number_styles: choose from {list(NUMBER_STYLES)}, got {self.number_styles}")
+        if not self.number_styles:
+            out.append(f"data.number_styles: at least one of {list(NUMBER_STYLES)}")
         if not self.keep_original and self.variants_per_sentence == 0:
             out.append("data: keep_original=false with variants_per_sentence=0 leaves no examples")
         if not self.labels or len(set(self.labels)) != len(self.labels) or UNKNOWN in self.labels:
@@ -164,10 +165,6 @@ class DataConfig:
         return out
 
 
-MIXED_PRECISION = ("no", "fp16", "bf16")
-NORMALIZE = ("auto", "none", "light", "arabert")
-
-
 @dataclass
 class ModelConfig:
     """Which encoder to fine-tune and how text reaches it.
@@ -185,7 +182,7 @@ class ModelConfig:
     stride: int = 64
     split_clitics: bool = True
     line_windows: bool = True
-    normalize: str = "auto"
+    normalize: Normalize = "auto"
     cache_dir: str | None = None
     local_files_only: bool = False
 
@@ -195,8 +192,6 @@ class ModelConfig:
             out.append(f"model.max_length: at least 16, got {self.max_length}")
         if not 0 <= self.stride < self.max_length // 2:
             out.append(f"model.stride: must be in [0, max_length/2), got {self.stride}")
-        if self.normalize not in NORMALIZE:
-            out.append(f"model.normalize: choose from {list(NORMALIZE)}, got {self.normalize!r}")
         return out
 
 
@@ -215,7 +210,7 @@ class TrainConfig:
     warmup_fraction: float = 0.1
     gradient_accumulation_steps: int = 1
     max_grad_norm: float = 1.0
-    mixed_precision: str = "no"
+    mixed_precision: MixedPrecision = "no"
     early_stopping_patience: int = 3
     resume: bool = False
     # Replace a finished run in output_dir; resume under changed settings (see checkpoints).
@@ -238,8 +233,6 @@ class TrainConfig:
                 out.append(f"train.{name}: must be in (0, 1), got {getattr(self, name)}")
         if not 0 <= self.warmup_fraction < 1:
             out.append(f"train.warmup_fraction: must be in [0, 1), got {self.warmup_fraction}")
-        if self.mixed_precision not in MIXED_PRECISION:
-            out.append(f"train.mixed_precision: choose from {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
         if self.resume and self.overwrite:
             out.append("train.resume and train.overwrite: choose one (continue the run, or replace it)")
         if self.early_stopping_patience < 0 or self.threads < 0:
@@ -335,6 +328,8 @@ _INVALID = object()
 def _convert(hint: Any, value: Any, where: str, problems: list[str]) -> Any:
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, where + ".", problems)
+    if typing.get_origin(hint) is Literal:
+        return _convert_choice(typing.get_args(hint), value, where, problems)
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(hint)
@@ -361,6 +356,13 @@ def _convert_dict(args: tuple, value: Any, where: str, problems: list[str]) -> A
         problems.append(f"{where}: expected a mapping, got {value!r}")
         return _INVALID
     return {str(k): _convert(args[1], v, f"{where}.{k}", problems) for k, v in value.items()}
+
+
+def _convert_choice(allowed: tuple, value: Any, where: str, problems: list[str]) -> Any:
+    if not any(value == a and type(value) is type(a) for a in allowed):  # True is not 1
+        problems.append(f"{where}: choose from {list(allowed)}, got {value!r}")
+        return _INVALID
+    return value
 
 
 def _convert_scalar(hint: Any, value: Any, where: str, problems: list[str]) -> Any:
