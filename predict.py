@@ -17,8 +17,9 @@ short by a full disk, with the same model. --format conll|labelstudio also write
 OUT.labelstudio.json (Label Studio pre-annotations; import corrected tasks back
 with ``python -m arner.data convert X.json Y.jsonl``).
 
-Several processes: ``accelerate launch --num_processes N predict.py ...`` gives
-process K the records K, K+N, ... (bad ones counted) and OUT.part-K-of-N.jsonl;
+Several processes: ``accelerate launch --multi_gpu --num_processes N predict.py ...``
+(GPUs, or CPU processes through gloo) gives process K the records K, K+N, ...
+(bad ones counted) and OUT.part-K-of-N.jsonl;
 the main process merges the parts into OUT in input order, the same lines as
 one process writes. By hand (a cluster's array job): ``--shard K/N`` per job,
 then ``predict.py --merge N --input ... --output OUT``; a missing or unfinished

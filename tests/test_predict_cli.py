@@ -400,7 +400,9 @@ def accelerate_launch(args: list[str], **kwargs) -> subprocess.Popen:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     launcher = Path(sys.executable).with_name("accelerate")
-    command = [str(launcher), "launch", "--num_processes", "2", "--cpu", "--num_machines", "1",
+    # --multi_gpu is accelerate's torchrun launcher; on a CPU-only machine the processes join
+    # through gloo. (--cpu would start a single process unless given an MPI host file.)
+    command = [str(launcher), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
                "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(port),
                "predict.py", *map(str, args), "--threads", "1"]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -64,8 +64,15 @@ def launched_processes(device: str = "auto"):
 
     from accelerate import PartialState
 
+    from arner.predict import resolve_device
+
     # Shards differ in length: the barrier before the merge waits as long as the slowest.
-    state = PartialState(cpu=device == "cpu", timeout=timedelta(days=7))
+    # cpu=True is what makes accelerate join the processes with gloo on a CPU-only machine.
+    state = PartialState(cpu=resolve_device(device) == "cpu", timeout=timedelta(days=7))
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if state.num_processes == 1 and world > 1:  # each would write the whole output over the others'
+        raise RuntimeError(f"started as one of {world} processes, but accelerate sees one; "
+                           "check the device (--device) and the launch command")
     return state if state.num_processes > 1 else None
 
 
