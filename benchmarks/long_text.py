@@ -73,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, preds in (("one by one", one_by_one), ("joined", joined)):
         scores[name] = evaluate_documents(gold, preds, labels=labels, bootstrap=args.bootstrap)
         micro = scores[name]["span_exact"]["micro"]
-        print(f"{name:>10}: micro F1 {micro['f1']:.4f} {micro.get('f1_ci')} on {len(gold)} documents")
+        interval = [round(x, 4) for x in micro.get("f1_ci") or []]
+        print(f"{name:>10}: micro F1 {micro['f1']:.4f} {interval} on {len(gold)} documents")
     delta = compare_runs(scores["joined"]["per_document"], scores["one by one"]["per_document"],
                          samples=args.bootstrap, other_name="one by one")
     chars = sum(len(d.text) for d in gold) / max(1, -(-len(gold) // args.join))
