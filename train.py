@@ -1,19 +1,23 @@
 """Fine-tune a token classifier: ``python train.py CONFIG [key=value ...]``.
 
 Also runs under ``accelerate launch [--multi_gpu|--cpu --num_processes N] train.py CONFIG``.
+A config lists only what differs from the defaults (the quickstart recipe); ``--help``
+lists every setting with its type, default and meaning.
 """
 
 from __future__ import annotations
 
 import sys
 
-from arner.config import ConfigError, load_config
+from arner.config import ConfigError, describe_config, load_config
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] in ("-h", "--help"):
         print(__doc__.strip())
+        if args:
+            print(f"\n{describe_config()}")
         return 0 if args else 2
     try:
         config = load_config(args[0], args[1:])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import typing
 from pathlib import Path
 
 import pytest
+import yaml
 
-from arner.config import Config, ConfigError, dump_config, load_config
+from arner.config import Config, ConfigError, config_to_dict, dump_config, load_config
 
 from conftest import ROOT
 
@@ -101,3 +105,70 @@ def test_a_corpus_name_is_never_a_path(tmp_path: Path, name: str) -> None:
     config.write_text(f"data:\n  test_corpora:\n    - name: '{name}'\n      path: x.txt\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"test_corpora\[0\]"):
         load_config(config)
+
+
+# ---------------------------------------------------------------- defaults, differences, help
+
+def test_the_quickstart_is_the_defaults() -> None:
+    """nanoGPT's layout: the recipe lives in the defaults, a config file lists changes."""
+    quickstart = ROOT / "configs" / "quickstart.yaml"
+    assert load_config(quickstart) == load_config(None)
+    assert not yaml.safe_load(quickstart.read_text(encoding="utf-8"))  # comments only
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+def test_every_config_lists_only_what_it_changes(path: Path) -> None:
+    defaults = config_to_dict(load_config(None))
+    resolved = config_to_dict(load_config(path))
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    keys = [(s, k) for s, v in raw.items() if isinstance(v, dict) for k in v]
+    keys += [(k, None) for k, v in raw.items() if not isinstance(v, dict)]
+    repeated = [f"{s}.{k}" if k else s for s, k in keys
+                if (resolved[s][k] if k else resolved[s]) == (defaults[s][k] if k else defaults[s])]
+    assert not repeated, f"{path.name} repeats defaults: {repeated}"
+
+
+def test_every_config_resolves_to_its_recorded_values() -> None:
+    """The recorded values are those from before the defaults became the quickstart's:
+    a run's config.yaml must not change under it (resume compares them). Update
+    tests/data/resolved_configs.json deliberately when a config changes."""
+    expected = json.loads((ROOT / "tests" / "data" / "resolved_configs.json").read_text(encoding="utf-8"))
+    assert sorted(expected) == [p.name for p in CONFIGS]
+    for path in CONFIGS:
+        assert config_to_dict(load_config(path)) == expected[path.name], path.name
+
+
+def _settings(cls: type, prefix: str = "") -> list[tuple[str, dataclasses.Field]]:
+    """Every leaf setting of ``cls`` as (dotted key, field); list entries as ``key[].field``."""
+    hints, out = typing.get_type_hints(cls), []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        item = typing.get_args(hint)[0] if typing.get_origin(hint) is list else None
+        if dataclasses.is_dataclass(hint):
+            out += _settings(hint, f"{prefix}{f.name}.")
+            continue
+        out.append((f"{prefix}{f.name}", f))
+        if dataclasses.is_dataclass(item):
+            out += _settings(item, f"{prefix}{f.name}[].")
+    return out
+
+
+def test_help_shows_every_setting_with_its_type_default_and_help(capsys) -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        from train import main
+    finally:
+        sys.path.remove(str(ROOT))
+    assert main(["--help"]) == 0
+    shown = capsys.readouterr().out
+    settings = [(k, f) for k, f in _settings(Config) if not k.startswith("data.test_corpora[]")]
+    assert len(settings) > 50
+    for key, f in settings:
+        assert f.metadata.get("help"), f"{key}: no help text"
+        assert f"\n  {key}: " in shown, f"{key} missing from --help"
+    assert "\n  train.learning_rate: float = 0.00015\n      the encoder's peak learning rate" in shown
+    assert "\n  train.mixed_precision: no|fp16|bf16 = 'no'\n" in shown
+    assert "\n  data.corpora[].format: conll|jsonl = conll\n" in shown
+    assert main([]) == 2  # no config: the usage, as "could not run"

@@ -146,7 +146,8 @@ def written_corpus(tmp_path: Path) -> CorpusConfig:
 
 def test_written_corpus_holds_out_whole_writers_and_substitutes_names(tmp_path: Path) -> None:
     corpus = written_corpus(tmp_path)
-    config = load_config(None, ["data.eval_set=null"]).data
+    config = load_config(None, ["data.eval_set=null", "data.test_corpora=[]", "data.quote_mentions=0",
+                                "data.tatweel_mentions=0"]).data
     config.seed_gold, config.corpora = None, [corpus]
     splits = build_dataset(config).splits
     assert [d.id for d in splits["dev"]] == ["dev-w3-0001"]
@@ -170,7 +171,8 @@ SURFACES = {"5", "داعش", "حلب", "دير الزور", "الحوثيون", 
 def test_packed_training_documents_read_as_articles_with_their_spans(tmp_path: Path) -> None:
     corpus = written_corpus(tmp_path)
     corpus.variants, corpus.pack = 0, 2
-    config = load_config(None, ["data.eval_set=null"]).data
+    config = load_config(None, ["data.eval_set=null", "data.test_corpora=[]", "data.quote_mentions=0",
+                                "data.tatweel_mentions=0"]).data
     config.seed_gold, config.corpora = None, [corpus]
     splits = build_dataset(config).splits
     assert [d.id for d in splits["dev"]] == ["dev-w3-0001"]  # dev stays one document a line

@@ -75,12 +75,11 @@ def _determinism_config(tmp_path: Path) -> Path:
     config = {
         "name": "determinism",
         "data": {"output_dir": str(tmp_path / "data"), "eval_set": None, "variants_per_sentence": 2,
-                 "dev_sentences": 0, "test_sentences": 0,
+                 "quote_mentions": 0.0, "tatweel_mentions": 0.0, "test_corpora": [],
                  "corpora": [{"name": "written", "format": "jsonl", "path": "data/train/train-w1*.spans.jsonl",
                               "dev_documents": 24, "max_documents": 360}]},
         "model": {"name": "offline-e5", "cache_dir": str(tmp_path / "cache")},
-        "train": {"epochs": 1, "batch_size": 16, "learning_rate": 0.00015, "head_learning_rate": 0.002,
-                  "group_by_length": True, "threads": min(2, os.cpu_count() or 1), "progress": False},
+        "train": {"epochs": 1, "early_stopping_patience": 3, "threads": min(2, os.cpu_count() or 1), "progress": False},
     }
     path = tmp_path / "determinism.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")

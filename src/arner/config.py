@@ -21,6 +21,7 @@ import dataclasses
 import difflib
 import os
 import re
+import textwrap
 import types
 import typing
 from dataclasses import dataclass, field
@@ -46,45 +47,42 @@ class ConfigError(ValueError):
 
 @dataclass
 class CorpusConfig:
-    """A public corpus read by path, mapped onto our labels.
+    """A public or written corpus read by path, mapped onto our labels.
 
-    ``label_map`` sends each corpus label to one of ours, to ``O`` (dropped: taught
-    as outside) or to ``UNKNOWN`` (left out of the loss: the type may or may not be
-    ours, e.g. ANERcorp ORG may be a militia). ``numbers_unknown`` also leaves
-    every number out of the loss, for corpora that never mark casualties.
-    ``weight`` scales how many of its documents enter training (below 1 samples,
-    above 1 repeats), ``max_documents`` caps them, ``dev_documents`` holds some out
-    for the dev split, and ``dev_path`` (a file or glob, JSONL) sends whole files there
-    instead: the written corpus holds out whole writers, so dev measures reading a
-    new writer. ``path`` may be a glob too; files matching ``dev_path`` are left out
-    of it. ``variants`` adds that many gazetteer-substituted variants of each
-    training document (the seed's augmentation, with its proclitic and number
-    rules; originals are kept). ``pack`` joins that many training documents (in the
-    shuffled order) into one, a line apart, so the model also reads article-length
-    inputs where a headline or dateline sits mid-window (0 or 1: no packing).
-    ``join`` is for running text cut into sentences (CoNLL corpora such as
-    ANERcorp): it joins that many consecutive sentences, in file order and a line
-    apart, as soon as the corpus is read, so training, dev and test alike read each
-    sentence with its neighbours as context (span scores are unchanged by joining).
-    ``skip_documents_with`` drops the documents holding any of
-    those labels after mapping (``[UNKNOWN]``: keep only sentences whose every token
-    is taught, as negatives without ORG or number conflicts); the count is printed.
-    A corpus whose path is absent is skipped with a message.
+    Each field's help (``python train.py --help``) says what it does.
     """
 
-    name: str = ""
-    path: str = ""
-    format: CorpusFormat = "conll"
-    label_map: dict[str, str] = field(default_factory=dict)
-    weight: float = 1.0
-    max_documents: int = 0
-    dev_documents: int = 0
-    dev_path: str = ""
-    variants: int = 0
-    pack: int = 0
-    join: int = 0
-    numbers_unknown: bool = False
-    skip_documents_with: list[str] = field(default_factory=list)
+    name: str = field(default="", metadata={"help": "its folder under reports/ and its name in logs: letters, "
+                                                    "digits, '_', '-' and '.'"})
+    path: str = field(default="", metadata={"help": "a file or glob; files matching dev_path are left out; "
+                                                    "an absent path is skipped with a message"})
+    format: CorpusFormat = field(default="conll", metadata={"help": "conll (a token and its label a line) or "
+                                                                    "jsonl (span records)"})
+    label_map: dict[str, str] = field(default_factory=dict, metadata={
+        "help": "corpus label -> one of data.labels, O (taught as outside) or UNKNOWN (left out of the loss: "
+                "the type may or may not be ours, e.g. ANERcorp ORG may be a militia)"})
+    weight: float = field(default=1.0, metadata={"help": "scales how many of its documents enter training "
+                                                         "(below 1 samples, above 1 repeats)"})
+    max_documents: int = field(default=0, metadata={"help": "caps its training documents (0: no cap)"})
+    dev_documents: int = field(default=0, metadata={"help": "documents held out for the dev split"})
+    dev_path: str = field(default="", metadata={
+        "help": "a file or glob (jsonl only) sent whole to dev instead: holding out whole writers, dev "
+                "measures reading a new writer"})
+    variants: int = field(default=0, metadata={
+        "help": "gazetteer-substituted variants of each training document (the seed's augmentation, with "
+                "its proclitic and number rules; originals are kept)"})
+    pack: int = field(default=0, metadata={
+        "help": "joins that many training documents (shuffled order) into one, a line apart, so the model "
+                "also reads article-length inputs with a headline or dateline mid-window (0 or 1: none)"})
+    join: int = field(default=0, metadata={
+        "help": "for running text cut into sentences (ANERcorp): joins that many consecutive sentences, in "
+                "file order and a line apart, when read, so train, dev and test alike read each sentence "
+                "with its neighbours (span scores are unchanged by joining)"})
+    numbers_unknown: bool = field(default=False, metadata={
+        "help": "leaves every number out of the loss, for corpora that never mark casualties"})
+    skip_documents_with: list[str] = field(default_factory=list, metadata={
+        "help": "drops documents holding any of these labels after mapping ([UNKNOWN]: keep only sentences "
+                "whose every token is taught); the count is printed"})
 
     def problems(self, where: str, labels: list[str]) -> list[str]:
         out = []
@@ -109,30 +107,62 @@ class CorpusConfig:
         return out
 
 
+def _written_corpus() -> list[CorpusConfig]:
+    """The quickstart's training corpus: originals only (a substituted copy of each
+    document did not score higher and would not fit the quickstart's time budget)."""
+    return [CorpusConfig(name="written", format="jsonl", path="data/train/train-*.spans.jsonl",
+                         dev_path="data/train/dev-*.spans.jsonl")]
+
+
+def _anercorp_test_places() -> list[CorpusConfig]:
+    """ANERcorp's test split, scored for PLACE alone (its LOC)."""
+    path = "../shared/corpora/anercorp_camellab/ANERCorp_CamelLab_test_RECONSTRUCTED.txt"
+    return [CorpusConfig(name="anercorp_test", path=path, label_map={"LOC": "PLACE", "ORG": "O", "PERS": "O",
+                                                                     "MISC": "O"})]
+
+
 @dataclass
 class DataConfig:
     """How the training data is built: the seeded dataset, plus public corpora."""
 
-    labels: list[str] = field(default_factory=lambda: list(LABELS))
-    seed_gold: str | None = "data/seed/article.spans.jsonl"
-    gazetteers: str = "data/gazetteers"
-    eval_set: str | None = "data/eval/conflict_news.spans.jsonl"
-    corpora: list[CorpusConfig] = field(default_factory=list)
-    test_corpora: list[CorpusConfig] = field(default_factory=list)
-    output_dir: str = "runs/data/quickstart"
-    seed: int = 13
-    variants_per_sentence: int = 40
-    keep_original: bool = True
-    dev_sentences: int = 2
-    test_sentences: int = 2
-    number_styles: list[NumberStyle] = field(default_factory=lambda: list(NUMBER_STYLES))
-    substitute_militia: float = 0.9
-    substitute_place: float = 0.9
-    rewrite_casualty: float = 0.9
-    # Per substituted MILITIA/PLACE mention: wrap it in quotes (outside the span), or
-    # stretch a word of it with tatweel (inside), as real reports write names.
-    quote_mentions: float = 0.0
-    tatweel_mentions: float = 0.0
+    labels: list[str] = field(default_factory=lambda: list(LABELS), metadata={
+        "help": "the entity types learnt and scored"})
+    seed_gold: str | None = field(default="data/seed/article.spans.jsonl", metadata={
+        "help": "the seed's gold spans (JSONL), expanded into variants; null to train on corpora alone"})
+    gazetteers: str = field(default="data/gazetteers", metadata={
+        "help": "the name lists: substitution, and the lookup floor scored beside the model"})
+    eval_set: str | None = field(default="data/eval/conflict_news.spans.jsonl", metadata={
+        "help": "the held-out evaluation set (JSONL), scored and checked for leakage; null to go without"})
+    corpora: list[CorpusConfig] = field(default_factory=_written_corpus, metadata={
+        "help": "corpora trained on beside the seed (fields: data.corpora[].*); by default the written "
+                "corpus, originals only, dev a held-out writer"})
+    test_corpora: list[CorpusConfig] = field(default_factory=_anercorp_test_places, metadata={
+        "help": "corpora scored after training only (fields as data.corpora[]), skipped when the path is "
+                "absent; by default ANERcorp's test split with LOC as PLACE"})
+    output_dir: str = field(default="runs/data/quickstart", metadata={"help": "where the built dataset goes"})
+    seed: int = field(default=13, metadata={"help": "seeds every random choice in building the data"})
+    variants_per_sentence: int = field(default=10, metadata={
+        "help": "substituted variants of each seed sentence: the seed's frames teach names by substitution, "
+                "and a few are enough beside the written corpus that teaches contexts"})
+    keep_original: bool = field(default=True, metadata={"help": "keeps each seed sentence beside its variants"})
+    dev_sentences: int = field(default=0, metadata={
+        "help": "seed sentences held out for dev (0: dev is the written corpus's held-out writer)"})
+    test_sentences: int = field(default=0, metadata={
+        "help": "seed sentences held out for test (0: eval_set is the test)"})
+    number_styles: list[NumberStyle] = field(default_factory=lambda: list(NUMBER_STYLES), metadata={
+        "help": "how rewritten casualty numbers are written"})
+    substitute_militia: float = field(default=0.9, metadata={
+        "help": "probability that a variant substitutes a MILITIA mention"})
+    substitute_place: float = field(default=0.9, metadata={
+        "help": "probability that a variant substitutes a PLACE mention"})
+    rewrite_casualty: float = field(default=0.9, metadata={
+        "help": "probability that a variant rewrites a casualty number"})
+    quote_mentions: float = field(default=0.1, metadata={
+        "help": "per substituted MILITIA/PLACE mention: probability of quotes around it (outside the span), "
+                "as real reports write names"})
+    tatweel_mentions: float = field(default=0.03, metadata={
+        "help": "per substituted MILITIA/PLACE mention: probability of a word stretched with tatweel "
+                "(inside the span)"})
 
     def problems(self) -> list[str]:
         out = []
@@ -169,22 +199,29 @@ class DataConfig:
 class ModelConfig:
     """Which encoder to fine-tune and how text reaches it.
 
-    ``name`` is ``offline-e5`` (bundled, no network), ``tiny`` (tests) or a
-    Hugging Face Hub id / local directory such as ``aubmindlab/bert-base-arabertv02``.
-    ``line_windows`` reads each line (paragraph) of a document on its own, in
-    training and prediction alike: articles arrive as paragraphs, and a tokenizer
-    drops the line breaks that separate them. Turn it off for corpora whose lines
-    are consecutive sentences of one paragraph (``data.corpora[].join``).
+    ``line_windows`` holds in training and prediction alike: articles arrive as
+    paragraphs, and a tokenizer drops the line breaks that separate them.
     """
 
-    name: str = "offline-e5"
-    max_length: int = 256
-    stride: int = 64
-    split_clitics: bool = True
-    line_windows: bool = True
-    normalize: Normalize = "auto"
-    cache_dir: str | None = None
-    local_files_only: bool = False
+    name: str = field(default="offline-e5", metadata={
+        "help": "offline-e5 (bundled, no network), tiny (tests) or a Hugging Face Hub id or local directory "
+                "such as aubmindlab/bert-base-arabertv02"})
+    max_length: int = field(default=256, metadata={
+        "help": "tokens a window (at least 16); longer text is read in overlapping windows"})
+    stride: int = field(default=64, metadata={"help": "tokens shared by neighbouring windows, in "
+                                                      "[0, max_length/2)"})
+    split_clitics: bool = field(default=True, metadata={
+        "help": "splits proclitics off words before the tokenizer sees them"})
+    line_windows: bool = field(default=True, metadata={
+        "help": "reads each line (paragraph) on its own; off for corpora whose lines are one paragraph's "
+                "sentences (data.corpora[].join)"})
+    normalize: Normalize = field(default="auto", metadata={
+        "help": "text normalisation, offsets kept: auto (arabert for AraBERT models, else none), none, "
+                "light (diacritics, tatweel, invisible marks, Arabic-Indic digits) or arabert"})
+    cache_dir: str | None = field(default=None, metadata={
+        "help": "where encoders are downloaded or converted (null: the default cache)"})
+    local_files_only: bool = field(default=False, metadata={
+        "help": "never reach the network: load from the cache or a local directory"})
 
     def problems(self) -> list[str]:
         out = []
@@ -199,29 +236,32 @@ class ModelConfig:
 class TrainConfig:
     """Optimisation, checkpointing and early stopping."""
 
-    output_dir: str = "runs/quickstart"
-    seed: int = 13
-    epochs: int = 8
-    batch_size: int = 16
-    eval_batch_size: int = 64
-    learning_rate: float = 5e-5
-    head_learning_rate: float = 1e-3
-    weight_decay: float = 0.01
-    warmup_fraction: float = 0.1
-    gradient_accumulation_steps: int = 1
-    max_grad_norm: float = 1.0
-    mixed_precision: MixedPrecision = "no"
-    early_stopping_patience: int = 3
-    resume: bool = False
-    # Replace a finished run in output_dir; resume under changed settings (see checkpoints).
-    overwrite: bool = False
-    force_resume: bool = False
-    # Batch windows of similar length together (less padding, same shuffled epochs).
-    group_by_length: bool = False
-    threads: int = 0
-    # Deterministic kernels (arner.determinism): same threads and processor, same model.
-    deterministic: bool = True
-    progress: bool = True
+    output_dir: str = field(default="runs/quickstart", metadata={"help": "the run directory"})
+    seed: int = field(default=13, metadata={"help": "seeds training's random choices"})
+    epochs: int = field(default=6, metadata={"help": "at most this many epochs (early stopping may end sooner)"})
+    batch_size: int = field(default=16, metadata={"help": "training windows a step, per process"})
+    eval_batch_size: int = field(default=64, metadata={"help": "windows a batch when predicting"})
+    learning_rate: float = field(default=1.5e-4, metadata={"help": "the encoder's peak learning rate"})
+    head_learning_rate: float = field(default=2e-3, metadata={
+        "help": "the new classification head's peak learning rate"})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
+    warmup_fraction: float = field(default=0.1, metadata={"help": "share of the steps spent warming up, in [0, 1)"})
+    gradient_accumulation_steps: int = field(default=1, metadata={"help": "batches summed into one step"})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "gradients are clipped to this norm"})
+    mixed_precision: MixedPrecision = field(default="no", metadata={
+        "help": "bf16 on CPUs with native bf16 and on GPUs"})
+    early_stopping_patience: int = field(default=2, metadata={
+        "help": "stops after this many epochs without a dev F1 gain (0: never early)"})
+    resume: bool = field(default=False, metadata={"help": "continues the run in output_dir from its checkpoint"})
+    overwrite: bool = field(default=False, metadata={"help": "replaces a finished run in output_dir"})
+    force_resume: bool = field(default=False, metadata={
+        "help": "resumes under changed settings (arner.checkpoints lists them)"})
+    group_by_length: bool = field(default=True, metadata={
+        "help": "batches windows of similar length together (less padding, same shuffled epochs)"})
+    threads: int = field(default=0, metadata={"help": "torch CPU threads (0: torch's choice), at most the CPUs"})
+    deterministic: bool = field(default=True, metadata={
+        "help": "deterministic kernels (arner.determinism): same threads and processor, same model"})
+    progress: bool = field(default=True, metadata={"help": "shows progress bars"})
 
     def problems(self) -> list[str]:
         out = []
@@ -247,7 +287,7 @@ class TrainConfig:
 class Config:
     """A whole experiment: data, model and training sections."""
 
-    name: str = "experiment"
+    name: str = field(default="quickstart", metadata={"help": "the experiment's name, in logs and the model card"})
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -388,3 +428,54 @@ def dump_config(config: Any, path: str | Path) -> None:
     Path(path).write_text(
         yaml.safe_dump(config_to_dict(config), allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
+
+
+def describe_config() -> str:
+    """Every setting, section by section: its key, type and default, then its help.
+
+    >>> print(describe_config().split("\\n\\n")[0])
+    Settings (YAML keys, or key=value on the command line):
+      name: str = quickstart
+          the experiment's name, in logs and the model card
+    """
+    lines = ["Settings (YAML keys, or key=value on the command line):"]
+    _describe(Config, "", lines, set())
+    return "\n".join(lines)
+
+
+def _describe(cls: type, prefix: str, lines: list[str], seen: set[type]) -> None:
+    hints = typing.get_type_hints(cls)
+    nested = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if dataclasses.is_dataclass(hint):
+            nested.append((hint, f"{prefix}{f.name}."))
+            continue
+        item = typing.get_args(hint)[0] if typing.get_origin(hint) is list else None
+        if dataclasses.is_dataclass(item) and item not in seen:  # data.test_corpora[] as data.corpora[]
+            seen.add(item)
+            nested.append((item, f"{prefix}{f.name}[]."))
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        lines.append(f"  {prefix}{f.name}: {_type_name(hint)} = {_yaml_text(default)}")
+        lines.extend(textwrap.wrap(f.metadata["help"], 100, initial_indent=" " * 6, subsequent_indent=" " * 6))
+    for section, section_prefix in nested:
+        lines.extend(["", f"{section_prefix.rstrip('.')}: {section.__doc__.splitlines()[0]}"])
+        _describe(section, section_prefix, lines, seen)
+
+
+def _type_name(hint: Any) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        return "|".join(args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join("null" if a is type(None) else _type_name(a) for a in args)
+    if origin in (list, dict):
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in args)}]"
+    return hint.__name__
+
+
+def _yaml_text(value: Any) -> str:
+    if isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+        return f"[{', '.join(c.name for c in value)}]"
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1000).removesuffix(
+        "\n...\n").strip()
