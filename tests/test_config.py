@@ -67,6 +67,8 @@ def test_choices_come_from_the_literal_annotations() -> None:
     assert "model.normalize: choose from ['auto', 'none', 'light', 'arabert'], got 'arabic'" in message
     assert "data.corpora[0].format: choose from ['conll', 'jsonl'], got 'csv'" in message
     assert load_config(None, ["train.mixed_precision=bf16"]).train.mixed_precision == "bf16"
+    # unquoted YAML no is false: it still means no mixed precision
+    assert load_config(None, ["train.mixed_precision=no"]).train.mixed_precision == "no"
 
 
 def test_overrides_parse_yaml_values_and_reject_non_assignments() -> None:

@@ -399,6 +399,8 @@ def _convert_dict(args: tuple, value: Any, where: str, problems: list[str]) -> A
 
 
 def _convert_choice(allowed: tuple, value: Any, where: str, problems: list[str]) -> Any:
+    if value is False and "no" in allowed:
+        return "no"  # YAML 1.1 reads an unquoted no as false: mixed_precision: no means "no"
     if not any(value == a and type(value) is type(a) for a in allowed):  # True is not 1
         problems.append(f"{where}: choose from {list(allowed)}, got {value!r}")
         return _INVALID
