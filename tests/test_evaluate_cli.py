@@ -130,7 +130,7 @@ def test_cli_error_exits_non_zero_with_file_line_and_id_on_stderr(tmp_path: Path
     pred.write_text(json.dumps({"id": "other", "text": "نص", "spans": []}) + "\n", encoding="utf-8")
     result = run_cli("--gold", GOLD, "--pred", pred, "--out", tmp_path / "out")
     assert result.returncode == 2
-    assert f"evaluate.py: error: {pred}:1: document 'other' is not in {GOLD}" in result.stderr
+    assert f"error: {pred}:1: document 'other' is not in {GOLD}" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

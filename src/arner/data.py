@@ -1,4 +1,4 @@
-"""Data command line: ``python -m arner.data build|validate|convert|stats``.
+"""Data command line: ``arner data build|validate|convert|stats|overlap`` (or ``python -m arner.data ...``).
 
     python -m arner.data build configs/quickstart.yaml [key=value ...]
     python -m arner.data validate FILE.jsonl [FILE.jsonl ...]
@@ -14,23 +14,25 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from arner.commands import fail, parse
 from arner.config import ConfigError, load_config
 from arner.spans import Document, SpanError, label_counts, read_jsonl, write_jsonl
 
 FORMATS = ("jsonl", "conll", "labelstudio", "inline")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m arner.data") -> int:
+    args = parse(_parser(prog), argv)
+    if isinstance(args, int):
+        return args
     try:
         return args.run(args)
     except (ConfigError, SpanError, ValueError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return fail(err)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m arner.data", description=__doc__.splitlines()[0])
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     build = commands.add_parser("build", help="build the seeded dataset from a config")
     build.add_argument("config")
