@@ -24,6 +24,8 @@ from pathlib import Path
 import yaml
 from safetensors import SafetensorError
 
+from arner.atomic import fsync_dir, fsync_file, write_atomic
+
 CHECKPOINT = "checkpoint"
 PREVIOUS = "checkpoint.previous"
 PENDING = "checkpoint.tmp"
@@ -143,12 +145,12 @@ def _write_main_files(run_dir: Path, pending: Path, state: dict, save_best) -> N
     write_atomic(pending / STATE_FILE, json.dumps(state))
     files = sorted(p for p in pending.rglob("*") if p.is_file())
     for path in files:
-        _fsync(path)
+        fsync_file(path)
     manifest = {"epoch": state["epoch"],
                 "files": {str(p.relative_to(pending)): {"size": p.stat().st_size, "sha256": _sha256(p)} for p in files}}
     write_atomic(pending / MANIFEST, json.dumps(manifest, indent=1))
-    _fsync_dir(pending / BEST)
-    _fsync_dir(pending)
+    fsync_dir(pending / BEST)
+    fsync_dir(pending)
 
 
 def _commit(run_dir: Path) -> None:
@@ -159,7 +161,7 @@ def _commit(run_dir: Path) -> None:
         current.rename(previous)
     fault_point("commit")
     (run_dir / PENDING).rename(current)
-    _fsync_dir(run_dir)
+    fsync_dir(run_dir)
     fault_point("committed")
     _remove(previous)
 
@@ -172,10 +174,10 @@ def publish_best(checkpoint: Path, run_dir: Path) -> None:
         temporary = run_dir / f".{source.name}.tmp"
         _remove(temporary)
         shutil.copyfile(source, temporary)  # a copy: editing the run dir must not touch the checkpoint
-        _fsync(temporary)
+        fsync_file(temporary)
         os.replace(temporary, target)
         fault_point("publish")
-    _fsync_dir(run_dir)
+    fsync_dir(run_dir)
 
 
 # ---- resuming ---------------------------------------------------------------------
@@ -214,7 +216,7 @@ def adopt_checkpoint(run_dir: Path, chosen: Path) -> Path:
     if chosen != current:
         _remove(current)  # incomplete or older: find_checkpoint preferred ``chosen``
         chosen.rename(current)
-        _fsync_dir(run_dir)
+        fsync_dir(run_dir)
     return current
 
 
@@ -252,39 +254,12 @@ def truncate_log(path: Path, lines: int) -> None:
 # ---- files ------------------------------------------------------------------------
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` beside ``path``, fsync, then rename over it."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    if not path.is_dir():
-        return
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    except OSError:  # some filesystems cannot fsync a directory
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -20,11 +20,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from arner.atomic import replaced_when_done
 from arner.predict import Predictor
 from arner.predict_io import DTYPE_KEY, MODEL_KEY, BadInput, InputDoc, OutputError, OutputWriter, sibling
 from arner.spans import Document
@@ -215,7 +217,7 @@ def mark_part_done(output: str | Path, shard: Shard, writer: OutputWriter, count
     """Record that ``shard`` read its whole stream: its part holds every document it owns."""
     record = {"shard": str(shard), MODEL_KEY: writer.model, DTYPE_KEY: writer.dtype,
               "lines": len(writer.done) + counts.written, "failed": counts.failed}
-    with _AtomicFile(shard.marker(output)) as handle:
+    with _atomic_output(shard.marker(output)) as handle:
         handle.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
 
@@ -245,7 +247,7 @@ def merge_parts(output: str | Path, count: int, items: Iterable[InputDoc | BadIn
     errors: list[bytes] = []
     counts = MergeCounts(model=markers[0].get(MODEL_KEY))
     try:
-        with _AtomicFile(output) as out:
+        with _atomic_output(output) as out:
             for position, item in enumerate(items):
                 part = parts[position % count]
                 line = part.take(item.id) if isinstance(item, InputDoc) else None
@@ -326,39 +328,19 @@ def _write_errors(path: Path, lines: list[bytes]) -> None:
     if not lines:
         path.unlink(missing_ok=True)
         return
-    with _AtomicFile(path) as handle:
+    with _atomic_output(path) as handle:
         for line in lines:
             handle.write(line)
 
 
-class _AtomicFile:
-    """A file written beside ``path`` and renamed onto it when whole; a write error
-    (disk full) removes it and is an :class:`OutputError` naming ``path``."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-
-    def __enter__(self) -> IO[bytes]:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.handle = self.temporary.open("wb")
-        except OSError as err:
-            raise OutputError(f"{self.path}: cannot write: {err.strerror or err}") from None
-        return self.handle
-
-    def __exit__(self, kind, error, traceback) -> None:
-        try:
-            if kind is None:
-                self.handle.flush()
-                os.fsync(self.handle.fileno())
-            self.handle.close()
-            if kind is None:
-                os.replace(self.temporary, self.path)
-        except OSError as err:
-            self.temporary.unlink(missing_ok=True)
-            raise OutputError(f"{self.path}: cannot write: {err.strerror or err}") from None
-        finally:
-            self.temporary.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise OutputError(f"{self.path}: cannot write: {error.strerror or error}") from None
+@contextmanager
+def _atomic_output(path: str | Path) -> Iterator[IO[bytes]]:
+    """A binary :func:`~arner.atomic.replaced_when_done` whose write errors (disk full)
+    are an :class:`OutputError` naming ``path``."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with replaced_when_done(path, "wb") as handle:
+            yield handle
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None

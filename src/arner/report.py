@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from arner.atomic import fsync_file
 from arner.metrics import SCHEMES, EvaluationError
 
 __all__ = ["PER_DOCUMENT_FILE", "ReportFolderError", "check_report_folder", "load_per_document", "report_folder",
@@ -74,7 +75,8 @@ def report_folder(out_dir: str | Path, *, overwrite: bool = True) -> Iterator[Pa
         raise _folder_error(out, err) from None
     try:
         yield stage
-        _sync_folder(stage)
+        for path in stage.iterdir():  # every file on disk before the rename makes the folder current
+            fsync_file(path)
         _swap_into_place(stage, target)
     except OSError as err:
         raise _folder_error(out, err) from None
@@ -93,13 +95,6 @@ def _folder_error(out: Path, err: OSError) -> ReportFolderError:
     where = err.filename or out
     return ReportFolderError(f"{out}: could not write the report ({where}: {err.strerror or err}); "
                              f"{out} left as it was")
-
-
-def _sync_folder(folder: Path) -> None:
-    """Flush every file to disk before the rename makes the folder current."""
-    for path in folder.iterdir():
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
 
 
 def _swap_into_place(stage: Path, out: Path) -> None:

@@ -25,16 +25,13 @@ Every deliberate skip or repair is counted in a :class:`ConllReport`:
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TextIO
 
+from arner.atomic import replaced_when_done
 from arner.formats.iob2 import AlignmentReport, invalid_inside, spans_to_tags, tags_to_spans
 from arner.spans import Document, Span, SpanError, validate_document
 from arner.text import Token, tokenize
@@ -225,7 +222,7 @@ def write_conll(
     if tokenizer is None:
         tokenizer = partial(tokenize, split_clitics=split_clitics, lexicon=frozenset(lexicon))
     count = 0
-    with _replaced_when_done(path) as handle:
+    with replaced_when_done(path) as handle:
         for doc in docs:
             tokens = tokenizer(doc.text)
             if not tokens:
@@ -237,30 +234,6 @@ def write_conll(
             handle.write("\n")
             count += 1
     return count
-
-
-@contextmanager
-def _replaced_when_done(path: Path) -> Iterator[TextIO]:
-    """A handle on a temporary file beside ``path``, renamed over it when the block
-    ends; on any error the temporary file is removed, so no reader sees half a file."""
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
-        "w",
-        encoding="utf-8",
-        newline="\n",
-        dir=path.parent,
-        prefix=f".{path.name}.",
-        suffix=".tmp",
-        delete=False,
-    )
-    try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 def map_labels(
