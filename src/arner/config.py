@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import yaml
 
+from arner.atomic import write_atomic
 from arner.spans import LABELS, OUTSIDE
 
 # Choices are Literal types: loading checks a value against its field's annotation.
@@ -426,10 +427,8 @@ def config_to_dict(config: Any) -> dict[str, Any]:
 
 
 def dump_config(config: Any, path: str | Path) -> None:
-    """Write the resolved config as YAML."""
-    Path(path).write_text(
-        yaml.safe_dump(config_to_dict(config), allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+    """Write the resolved config as YAML, whole or not at all (a resume reads it back)."""
+    write_atomic(path, yaml.safe_dump(config_to_dict(config), allow_unicode=True, sort_keys=False))
 
 
 def describe_config() -> str:

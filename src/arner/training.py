@@ -21,10 +21,11 @@ from pathlib import Path
 import torch
 
 from arner import determinism
+from arner.atomic import write_atomic
 from arner.align import AlignStats, Window, bio_labels
 from arner.baseline import LOOKUP_LABELS, score_floor
 from arner.checkpoints import (CHECKPOINT, adopt_checkpoint, find_checkpoint, load_trainer_state, prepare_run_dir,
-                               publish_best, save_checkpoint, truncate_log, write_atomic)
+                               publish_best, save_checkpoint, truncate_log)
 from arner.config import Config, config_to_dict, dump_config
 from arner.dataset import build_dataset, scored_labels, scored_sets
 from arner.gazetteers import load_gazetteers
@@ -95,7 +96,7 @@ def train(config: Config) -> TrainResult:
     history = state["history"]
     if accelerator.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
-        _write_config(config, run_dir / "config.yaml")
+        dump_config(config, run_dir / "config.yaml")
     log = _Log(run_dir / "train_log.jsonl", accelerator.is_main_process, keep_lines=state["log_lines"])
     if checkpoint:
         log.write({"resumed_from_epoch": state["epoch"]})
@@ -186,13 +187,6 @@ def _resume(accelerator, chosen: Path, scheduler, run_dir: Path, say) -> dict:
     state["resumed_from"] = [*state.get("resumed_from", []), state["epoch"]]
     say(f"resumed from {chosen} after epoch {state['epoch']}")
     return state
-
-
-def _write_config(config: Config, path: Path) -> None:
-    temporary = path.with_name(f".{path.name}.dump")
-    dump_config(config, temporary)
-    write_atomic(path, temporary.read_text(encoding="utf-8"))
-    temporary.unlink()
 
 
 def _optimizer(model, tc, n_windows: int, processes: int):
