@@ -23,18 +23,16 @@ from arner.predict import (
     cpu_has_bf16,
     resolve_dtype,
 )
-from arner.predict_io import (
+from arner.predict_input import (
     BadInput,
     InputDoc,
     InputListError,
-    OutputError,
-    OutputWriter,
     ReadOptions,
     ReadStats,
     expand_inputs,
     iter_documents,
-    sibling,
 )
+from arner.predict_output import OutputError, OutputWriter, sibling
 from arner.predict_run import predict_stream
 import arner.predict as predict_module
 from arner.spans import Document, Span, validate_document

@@ -295,13 +295,13 @@ def test_a_broken_model_folder_is_one_line_naming_the_file(tiny_run, tmp_path, c
 
 
 def test_a_full_disk_stops_with_one_line_and_resume_completes(tiny_run, tmp_path, monkeypatch, capsys) -> None:
-    import arner.predict_io as predict_io
+    import arner.predict_output as predict_output
 
     texts = [t for t, _ in SENTENCES]
     source = write_jsonl(tmp_path / "in.jsonl", [{"id": f"f{i}", "text": texts[i % 4]} for i in range(12)])
     out = tmp_path / "out.jsonl"
     args = ["--model", tiny_run, "--input", source, "--output", out, "--chunk-size", "4"]
-    real_write, calls = predict_io._write_all, []
+    real_write, calls = predict_output._write_all, []
 
     def filling_up(handle, data: bytes) -> None:
         calls.append(len(data))
@@ -310,12 +310,12 @@ def test_a_full_disk_stops_with_one_line_and_resume_completes(tiny_run, tmp_path
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_write(handle, data)
 
-    monkeypatch.setattr(predict_io, "_write_all", filling_up)
+    monkeypatch.setattr(predict_output, "_write_all", filling_up)
     code, err = run_main(capsys, *args)
     assert code == 2 and err.count("error:") == 1 and err.strip().splitlines()[-1].startswith("error:"), err
     assert f"{out}: cannot write: No space left on device" in err and "Traceback" not in err
     assert [r["id"] for r in read_output(out)] == ["f0", "f1", "f2", "f3"]  # nothing half-written left
-    monkeypatch.setattr(predict_io, "_write_all", real_write)
+    monkeypatch.setattr(predict_output, "_write_all", real_write)
     code, err = run_main(capsys, *args, "--resume")
     assert code == 0 and "4 already in the output" in err, err
     records = read_output(out)

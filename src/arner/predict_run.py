@@ -1,10 +1,11 @@
 """Running a predictor over input streams for ``predict.py``: chunks, resume, error files.
 
 :mod:`arner.predict` is the model layer (documents in, spans out) and touches
-no input or output file; :mod:`arner.predict_io` reads inputs and writes the
-output file. This module joins them: :func:`load_predictor` loads a run folder
-for the command line, :func:`predict_stream` predicts a stream of inputs a
-chunk at a time into an :class:`~arner.predict_io.OutputWriter`.
+no input or output file; :mod:`arner.predict_input` reads inputs and
+:mod:`arner.predict_output` writes the output file. This module joins them:
+:func:`load_predictor` loads a run folder for the command line,
+:func:`predict_stream` predicts a stream of inputs a chunk at a time into an
+:class:`~arner.predict_output.OutputWriter`.
 
 Shards (:class:`Shard`, ``--shard K/N`` or one per process under ``accelerate
 launch``) split the input stream by position: record ``i`` (bad records
@@ -28,7 +29,8 @@ from typing import IO
 
 from arner.atomic import replaced_when_done
 from arner.predict import Predictor
-from arner.predict_io import DTYPE_KEY, MODEL_KEY, BadInput, InputDoc, OutputError, OutputWriter, sibling
+from arner.predict_input import BadInput, InputDoc
+from arner.predict_output import DTYPE_KEY, MODEL_KEY, OutputError, OutputWriter, sibling
 from arner.spans import Document
 
 

@@ -79,7 +79,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "arner predict") -> int:
     args = parse(build_parser(prog), argv, check=_check_args)
     if isinstance(args, int):
         return args
-    from arner.predict_io import InputListError, OutputError
+    from arner.predict_input import InputListError
+    from arner.predict_output import OutputError
 
     try:
         return _merge(args) if args.merge else _predict(args)
@@ -93,7 +94,7 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from arner.predict_io import ReadOptions, ReadStats, iter_documents
+    from arner.predict_input import ReadOptions, ReadStats, iter_documents
     from arner.predict_run import load_predictor, mark_part_done, merge_parts, predict_stream
 
     sources, shard, state = _plan(args)
@@ -128,7 +129,8 @@ def _plan(args: argparse.Namespace):
     """The inputs, this process's shard (None for the whole stream) and accelerate's
     state when ``accelerate launch`` started several processes (else None); refuses
     outputs that cannot be written before any weights load."""
-    from arner.predict_io import InputListError, OutputWriter, check_output_is_not_input, expand_inputs
+    from arner.predict_input import InputListError, check_output_is_not_input, expand_inputs
+    from arner.predict_output import OutputWriter
     from arner.predict_run import Shard, launched_processes
 
     sources = expand_inputs(args.input)
@@ -150,7 +152,7 @@ def _plan(args: argparse.Namespace):
 
 
 def _writer(args: argparse.Namespace, shard, identity: str, dtype: str):
-    from arner.predict_io import OutputWriter
+    from arner.predict_output import OutputWriter
 
     path = shard.part(args.output) if shard else args.output
     writer = OutputWriter(path, resume=args.resume, overwrite=args.overwrite, model=identity, dtype=dtype)
@@ -162,7 +164,8 @@ def _writer(args: argparse.Namespace, shard, identity: str, dtype: str):
 
 def _merge(args: argparse.Namespace) -> int:
     from arner.align import PreprocessSettings
-    from arner.predict_io import OutputWriter, ReadOptions, expand_inputs, iter_documents
+    from arner.predict_input import ReadOptions, expand_inputs, iter_documents
+    from arner.predict_output import OutputWriter
     from arner.predict_run import merge_parts
 
     if args.format and not args.model:
@@ -182,7 +185,7 @@ def _merged(args: argparse.Namespace, merged, settings, count: int) -> int:
 
 
 def _export(args: argparse.Namespace, output: str, settings, model: str | None) -> None:
-    from arner.predict_io import write_export
+    from arner.predict_output import write_export
 
     for fmt in dict.fromkeys(args.format):
         path, note = write_export(output, fmt, split_clitics=settings.split_clitics, lexicon=settings.lexicon,
