@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -28,7 +27,8 @@ from arner.align import (  # noqa: F401 - PreprocessSettings re-exported for old
 from arner.encoders.sources import ModelLoadError
 from arner.numbers import parse_number
 from arner.spans import Document, Span
-from arner.text import PROCLITICS, QUOTES, TATWEEL, line_pieces, with_closing_quote
+from arner.text import QUOTES, TATWEEL, line_pieces, with_closing_quote
+from arner.token_spans import TokenGrid
 
 CASUALTY = "CASUALTY"
 # No int8: torch's dynamic quantisation cost the first quickstart model 0.03-0.05
@@ -230,7 +230,8 @@ def cpu_has_bf16() -> bool:
 
 
 def snap_to_words(spans: Iterable[Span], words: Sequence) -> list[Span]:
-    """Widen each span to the words (text-layer tokens, proclitics apart) it touches.
+    """Widen each span to the words (text-layer tokens, proclitics apart) it touches:
+    :meth:`TokenGrid.char_span` with the ``snap`` policy.
 
     The model reads those words, and gold spans start and end on them; a span
     edge inside a word (``غان`` of ``أفغانستان``) is a fragment of a subword
@@ -242,16 +243,11 @@ def snap_to_words(spans: Iterable[Span], words: Sequence) -> list[Span]:
     >>> snap_to_words([Span(9, 12, "PLACE"), Span(18, 25, "PLACE")], words)
     [Span(start=7, end=16, label='PLACE', extra={}), Span(start=18, end=25, label='PLACE', extra={})]
     """
-    starts = [w.start for w in words]
+    grid = TokenGrid(words)
     out = []
     for span in spans:
-        first = bisect_right(starts, span.start) - 1
-        last = bisect_left(starts, span.end) - 1
-        inside = first >= 0 and words[first].end > span.start
-        after_clitic = inside and words[first].text[: span.start - words[first].start] in PROCLITICS
-        start = words[first].start if inside and not after_clitic else span.start
-        end = max(span.end, words[last].end) if last >= 0 and words[last].start < span.end else span.end
-        out.append(Span(start, end, span.label, dict(span.extra)))
+        snapped = grid.char_span(span.start, span.end, "snap")
+        out.append(Span(snapped.start, snapped.end, span.label, dict(span.extra)))
     return out
 
 
