@@ -12,7 +12,7 @@ from arner.corpora import CORPUS_LABEL_MAPS, CorpusError, corpus_path, load_corp
 from arner.dataset import build_dataset
 from arner.encoders.tiny import train_tiny_tokenizer
 
-from conftest import CORPORA, DATA, ROOT
+from support import CORPORA, DATA, ROOT
 
 CONLL = "قتل O\n5 O\nمن O\nحزب B-ORG\nالله I-ORG\nفي O\nحلب B-LOC\nوزار O\nعلي B-PERS\n\nوصل O\n3 O\nإلى O\nدمشق B-LOC\n"
 TRANSFER_MAP = {"LOC": "PLACE", "ORG": "UNKNOWN", "PERS": "O", "MISC": "O"}
@@ -32,6 +32,19 @@ def test_join_reads_consecutive_sentences_together_in_file_order(tmp_path: Path)
     assert [(doc.span_text(s), s.label) for s in doc.spans] == [
         ("حزب الله", "ORG"), ("حلب", "LOC"), ("علي", "PERS"), ("دمشق", "LOC")]
     assert doc.extra["source_id"] == doc.id  # dev/train leakage is checked per joined document
+
+
+def test_split_proclitics_moves_span_starts_past_glued_proclitics_only(tmp_path: Path) -> None:
+    path = tmp_path / "glued.txt"
+    path.write_text("زار O\nوبريطانيا B-LOC\nولبنان B-LOC\nبالولايات B-LOC\nالمتحدة I-LOC\nوبغداد B-LOC\n\n"
+                    "في O\nبريطانيا B-LOC\nو O\nبغداد B-LOC\nو O\nلبنان B-LOC\n", encoding="utf-8")
+    corpus = CorpusConfig(name="glued", path=str(path), label_map=TRANSFER_MAP)
+    glued, split = (load_corpus(corpus, ["PLACE"]),
+                    load_corpus(CorpusConfig(**{**corpus.__dict__, "split_proclitics": True}), ["PLACE"]))
+    assert [glued[0].span_text(s) for s in glued[0].spans] == ["وبريطانيا", "ولبنان", "بالولايات المتحدة", "وبغداد"]
+    assert [split[0].span_text(s) for s in split[0].spans] == ["بريطانيا", "لبنان", "الولايات المتحدة", "بغداد"]
+    # a name that starts with a proclitic letter keeps it: no lexicon word ``غداد`` or ``بنان``
+    assert [split[1].span_text(s) for s in split[1].spans] == ["بريطانيا", "بغداد", "لبنان"]
 
 
 def test_label_map_partial_labels_and_unknown_numbers(tmp_path: Path) -> None:

@@ -52,6 +52,9 @@ def load_corpus(corpus: CorpusConfig, labels: Sequence[str], *, dev: bool = Fals
     targets = label_targets(corpus.label_map)
     identity = {label: label for label in labels}
     docs = map_labels(docs, {**identity, **targets})
+    if corpus.split_proclitics:
+        lexicon = span_first_words(docs)
+        docs = [split_proclitics(d, lexicon) for d in docs]
     if corpus.numbers_unknown:
         docs = [mark_numbers_unknown(d) for d in docs]
     if corpus.skip_documents_with:
@@ -85,6 +88,32 @@ def pack_documents(docs: Sequence[Document], size: int, separator: str = "\n") -
         source = "+".join(d.extra.get("source_id", d.id) for d in group)
         out.append(Document("+".join(d.id for d in group), text, tuple(spans), {"source_id": source, "variant": 0}))
     return out
+
+
+def span_first_words(docs: Sequence[Document]) -> frozenset[str]:
+    """The first word of every span: a corpus's own evidence of which words are names."""
+    return frozenset(doc.text[s.start : s.end].split(maxsplit=1)[0] for doc in docs for s in doc.spans
+                     if doc.text[s.start : s.end].strip())
+
+
+def split_proclitics(doc: Document, lexicon: frozenset[str]) -> Document:
+    """Move each span's start past a proclitic glued to its first word, as GUIDELINES
+    puts proclitics outside spans; ANERcorp tags ``وبريطانيا`` whole.
+
+    The cut is the tokenizer's own rule (:func:`arner.text.tokenize` with
+    ``split_clitics``), with ``lexicon`` as the known names, so ``بغداد`` and
+    ``لبنان`` keep their first letter.
+
+    >>> doc = Document("d", "وصل وبريطانيا ولبنان والصين", (Span(4, 13, "PLACE"), Span(14, 20, "PLACE"), Span(21, 27, "PLACE")))
+    >>> [doc.span_text(s) for s in split_proclitics(doc, frozenset({"بريطانيا", "لبنان"})).spans]
+    ['بريطانيا', 'لبنان', 'الصين']
+    """
+    spans = []
+    for span in doc.spans:
+        tokens = tokenize(doc.text[span.start : span.end], split_clitics=True, lexicon=lexicon)
+        cut = tokens[1].start if len(tokens) > 1 and tokens[0].clitic else 0
+        spans.append(Span(span.start + cut, span.end, span.label, span.extra))
+    return doc.with_spans(spans)
 
 
 def mark_numbers_unknown(doc: Document) -> Document:
