@@ -15,7 +15,7 @@ from arner.align import (
 from arner.encoders.tiny import train_tiny_tokenizer
 from arner.spans import Document, Span, read_jsonl
 
-from conftest import DATA
+from support import DATA
 
 LABELS = bio_labels()
 LABEL2ID = {label: i for i, label in enumerate(LABELS)}

@@ -11,7 +11,7 @@ from arner.gazetteers import Gazetteers, Militia, Place, load_gazetteers
 from arner.metrics import evaluate_documents
 from arner.spans import Document
 
-from conftest import DATA
+from support import DATA
 
 GAZ = Gazetteers(
     (Militia("هيئة تحرير الشام", ("تحرير الشام",), "Syria", "named"),

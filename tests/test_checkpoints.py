@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from arner.checkpoints import (CHECKPOINT, MANIFEST, PENDING, PREVIOUS, STATE_FILE, RunDirError, find_checkpoint,
-                               prepare_run_dir, save_checkpoint, truncate_log, verify_checkpoint)
+from arner.checkpoints import (CHECKPOINT, MANIFEST, PENDING, PREVIOUS, STATE_FILE, RunDirError, RunState,
+                               find_checkpoint, load_trainer_state, prepare_run_dir, save_checkpoint, truncate_log,
+                               verify_checkpoint)
 from arner.config import config_to_dict, dump_config, load_config
 
-from conftest import ROOT
+from support import ROOT
 
 TINY = [sys.executable, "train.py", "configs/tiny.yaml", "train.epochs=2"]
 
@@ -49,7 +50,7 @@ def save(run_dir: Path, epoch: int, accelerator=None) -> Path:
         directory.mkdir(parents=True)
         (directory / "model.safetensors").write_bytes(f"best of epoch {epoch}".encode())
 
-    return save_checkpoint(accelerator or FakeAccelerator(), run_dir, {"epoch": epoch, "log_lines": 3 * epoch}, best)
+    return save_checkpoint(accelerator or FakeAccelerator(), run_dir, RunState(epoch=epoch, log_lines=3 * epoch), best)
 
 
 def messages(run_dir: Path) -> tuple[Path | None, list[str]]:
@@ -117,6 +118,16 @@ def test_torchs_write_failure_names_the_checkpoint_and_the_free_space(tmp_path: 
                                           r"file write failed \(\d+ MiB free on that disk\)$"):
         save(tmp_path, 1, FakeAccelerator(fail=torch_full))
     assert not (tmp_path / PENDING).exists()
+
+
+def test_trainer_state_keeps_its_keys_and_reads_files_without_resumed_from(tmp_path: Path) -> None:
+    older = {"epoch": 2, "best": 0.5, "best_epoch": 1, "bad_epochs": 1, "history": [{"epoch": 1}, {"epoch": 2}],
+             "scheduler": {"last_epoch": 4}, "log_lines": 9}
+    state = RunState.from_json(older)
+    assert (state.best_dev_f1, state.epochs_without_gain, state.resumed_from) == (0.5, 1, [])
+    assert state.to_json() == {**older, "resumed_from": []}
+    save(tmp_path, 1)
+    assert load_trainer_state(tmp_path / CHECKPOINT) == RunState(epoch=1, log_lines=3)
 
 
 def test_truncate_log_keeps_the_lines_a_checkpoint_saw(tmp_path: Path) -> None:

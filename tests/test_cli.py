@@ -12,7 +12,7 @@ import pytest
 
 from arner import cli
 
-from conftest import DATA, ROOT
+from support import DATA, ROOT
 
 ARNER = Path(sys.executable).parent / "arner"  # the console script pip installs beside python
 GOLD = DATA / "seed" / "article.spans.jsonl"

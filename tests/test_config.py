@@ -12,7 +12,7 @@ import yaml
 
 from arner.config import Config, ConfigError, config_to_dict, dump_config, load_config
 
-from conftest import ROOT
+from support import ROOT
 
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 

@@ -13,7 +13,7 @@ from arner.config import DataConfig, load_config
 from arner.dataset import build_dataset, check_no_leakage, save_dataset, split_sentences, to_dataset_dict
 from arner.spans import Document, Span, SpanError, read_jsonl, validate_document
 
-from conftest import DATA, ROOT
+from support import DATA, ROOT
 
 
 def tiny_data(tmp_path: Path, **changes) -> DataConfig:

@@ -15,7 +15,7 @@ import yaml
 from arner import determinism
 from arner.config import load_config
 
-from conftest import ROOT
+from support import ROOT
 
 
 @pytest.fixture

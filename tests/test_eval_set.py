@@ -9,7 +9,7 @@ import pytest
 from arner.gazetteers import load_gazetteers, unseen_share
 from arner.spans import read_jsonl
 
-from conftest import DATA
+from support import DATA
 
 EVAL = DATA / "eval" / "conflict_news.spans.jsonl"
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 from arner.spans import read_jsonl
 
-from conftest import DATA, SHARED
+from support import DATA, SHARED
 
 SEED_TEXT = DATA / "seed" / "article.txt"
 SEED_GOLD = DATA / "seed" / "article.spans.jsonl"

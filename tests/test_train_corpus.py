@@ -12,7 +12,7 @@ from arner.dataset import near_duplicates
 from arner.spans import read_jsonl
 from arner.text import QUOTES, TATWEEL
 
-from conftest import DATA, ROOT
+from support import DATA, ROOT
 
 TRAIN = DATA / "train"
 EVAL = DATA / "eval" / "conflict_news.spans.jsonl"

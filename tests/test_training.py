@@ -14,10 +14,9 @@ import torch
 from arner.align import bio_labels
 from arner.encoders.tiny import build_tiny_model
 from arner.predict import PreprocessSettings, Predictor, pad_batch
-from arner.spans import Document, Span
-from arner.training import epoch_batches, span_scores
+from arner.training import epoch_batches
 
-from conftest import ROOT, make_doc
+from support import ROOT
 
 SENTENCES = [
     ("قتل 12 من عناصر وحزب الله في دير الزور", [("12", "CASUALTY"), ("حزب الله", "MILITIA"), ("دير الزور", "PLACE")]),
@@ -31,8 +30,8 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 600) -> subprocess.Comp
     return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def test_tiny_model_overfits_and_survives_save_and_load(tmp_path: Path) -> None:
-    docs = [make_doc(f"s{i}", t, m) for i, (t, m) in enumerate(SENTENCES)]
+def test_tiny_model_overfits_and_survives_save_and_load(tmp_path: Path, doc_from_marks) -> None:
+    docs = [doc_from_marks(f"s{i}", t, m) for i, (t, m) in enumerate(SENTENCES)]
     labels = bio_labels()
     torch.manual_seed(0)
     model, tokenizer = build_tiny_model([d.text for d in docs], labels, seed=0)
@@ -60,15 +59,6 @@ def test_tiny_model_overfits_and_survives_save_and_load(tmp_path: Path) -> None:
     settings.save(tmp_path)
     reloaded = Predictor.from_dir(tmp_path, device="cpu").predict(docs)
     assert [p.spans for p in reloaded] == [p.spans for p in predicted]
-
-
-def test_span_scores_counts() -> None:
-    gold = [Document("a", "x" * 20, (Span(0, 2, "PLACE"), Span(4, 6, "MILITIA")))]
-    pred = [Document("a", "x" * 20, (Span(0, 2, "PLACE"), Span(4, 7, "MILITIA"), Span(9, 10, "CASUALTY")))]
-    scores = span_scores(gold, pred)
-    assert scores["micro"]["precision"] == pytest.approx(1 / 3)
-    assert scores["micro"]["recall"] == pytest.approx(1 / 2)
-    assert scores["per_label"]["PLACE"]["f1"] == 1.0
 
 
 def test_epoch_batches_cover_every_window_on_every_process() -> None:

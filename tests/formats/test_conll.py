@@ -12,7 +12,7 @@ from arner.formats.iob2 import AlignmentReport
 from arner.spans import Document, Span, SpanError
 from arner.text import tokenize
 
-from conftest import CORPORA
+from support import CORPORA
 
 LRM = "\u200e"
 

@@ -18,7 +18,7 @@ from arner.formats.iob2 import (
 from arner.spans import Document, Span, SpanError, read_jsonl
 from arner.text import Token, tokenize
 
-from conftest import DATA
+from support import DATA
 
 SEED_GOLD = DATA / "seed" / "article.spans.jsonl"
 

@@ -11,7 +11,7 @@ import pytest
 from arner.formats.labelstudio import LabelStudioReport, export_tasks, import_tasks
 from arner.spans import Document, Span, SpanError, read_jsonl
 
-from conftest import DATA
+from support import DATA
 
 SEED_GOLD = DATA / "seed" / "article.spans.jsonl"
 
