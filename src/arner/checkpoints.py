@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import yaml
@@ -43,6 +44,33 @@ RESUMABLE_CHANGES = {"name", "data.output_dir", "train.output_dir", "train.epoch
 # Test hook: ARNER_FAULT_KILL=POINT:N kills this process (SIGKILL) the Nth time POINT is reached.
 FAULT_ENV = "ARNER_FAULT_KILL"
 _fault_counts: dict[str, int] = {}
+
+
+# Fields that trainer_state.json names otherwise: its keys stay, so checkpoints of older runs still resume.
+_STATE_KEYS = {"best_dev_f1": "best", "epochs_without_gain": "bad_epochs"}
+
+
+@dataclass
+class RunState:
+    """The run so far, as a checkpoint's ``trainer_state.json`` records it after each epoch."""
+
+    epoch: int = 0  # the last finished epoch
+    best_dev_f1: float = -1.0
+    best_epoch: int = 0  # 0 until an epoch has been scored
+    epochs_without_gain: int = 0  # since best_epoch, for early stopping
+    history: list[dict] = field(default_factory=list)  # epoch, train_loss, dev_f1 of each epoch
+    scheduler: dict | None = None  # the learning-rate scheduler's state_dict
+    log_lines: int = 0  # lines of train_log.jsonl this state has seen
+    resumed_from: list[int] = field(default_factory=list)  # epochs after which the run was resumed
+
+    def to_json(self) -> dict:
+        return {_STATE_KEYS.get(f.name, f.name): getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, record: dict) -> RunState:
+        """Read a state file; keys it lacks keep their defaults (older files have no ``resumed_from``)."""
+        names = {_STATE_KEYS.get(f.name, f.name): f.name for f in fields(cls)}
+        return cls(**{names[key]: value for key, value in record.items() if key in names})
 
 
 class RunDirError(Exception):
@@ -110,7 +138,7 @@ def _flatten(tree: dict, prefix: str = "") -> dict:
 # ---- saving -----------------------------------------------------------------------
 
 
-def save_checkpoint(accelerator, run_dir: Path, state: dict, save_best: Callable[[Path], None] | None) -> Path:
+def save_checkpoint(accelerator, run_dir: Path, state: RunState, save_best: Callable[[Path], None] | None) -> Path:
     """Write a complete checkpoint atomically; ``save_best(dir)`` writes a new best model
     (``None`` carries the previous checkpoint's best over). Every process must call this."""
     pending = run_dir / PENDING
@@ -137,16 +165,16 @@ def save_checkpoint(accelerator, run_dir: Path, state: dict, save_best: Callable
     return run_dir / CHECKPOINT
 
 
-def _write_main_files(run_dir: Path, pending: Path, state: dict, save_best) -> None:
+def _write_main_files(run_dir: Path, pending: Path, state: RunState, save_best) -> None:
     if save_best is not None:
         save_best(pending / BEST)
     else:
         _link_tree(run_dir / CHECKPOINT / BEST, pending / BEST)
-    write_atomic(pending / STATE_FILE, json.dumps(state))
+    write_atomic(pending / STATE_FILE, json.dumps(state.to_json()))
     files = sorted(p for p in pending.rglob("*") if p.is_file())
     for path in files:
         fsync_file(path)
-    manifest = {"epoch": state["epoch"],
+    manifest = {"epoch": state.epoch,
                 "files": {str(p.relative_to(pending)): {"size": p.stat().st_size, "sha256": _sha256(p)} for p in files}}
     write_atomic(pending / MANIFEST, json.dumps(manifest, indent=1))
     fsync_dir(pending / BEST)
@@ -239,8 +267,8 @@ def verify_checkpoint(path: Path) -> str | None:
     return None
 
 
-def load_trainer_state(checkpoint: Path) -> dict:
-    return json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8"))
+def load_trainer_state(checkpoint: Path) -> RunState:
+    return RunState.from_json(json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8")))
 
 
 def truncate_log(path: Path, lines: int) -> None:

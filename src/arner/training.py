@@ -5,6 +5,10 @@ several processes (``accelerate launch train.py CONFIG``), with mixed precision 
 gradient accumulation from the config. Checkpoint selection and early stopping
 use the dev split's strict span micro-F1; the test split and the held-out
 evaluation set are scored once, with the selected model, after training.
+
+The run is a :class:`TrainingRecipe` in the shape of torchtune's recipes (``setup``,
+``train_epoch``, ``evaluate``, ``save_checkpoint``, ``cleanup``) that ``train`` drives;
+the state carried between epochs is :class:`arner.checkpoints.RunState`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import torch
@@ -24,8 +27,9 @@ from arner import determinism
 from arner.atomic import write_atomic
 from arner.align import AlignStats, Window, bio_labels
 from arner.baseline import LOOKUP_LABELS, score_floor
-from arner.checkpoints import (CHECKPOINT, adopt_checkpoint, find_checkpoint, load_trainer_state, prepare_run_dir,
-                               publish_best, save_checkpoint, truncate_log)
+from arner.checkpoints import (CHECKPOINT, RunState, adopt_checkpoint, find_checkpoint, load_trainer_state,
+                               prepare_run_dir, publish_best, truncate_log)
+from arner.checkpoints import save_checkpoint as write_checkpoint  # the recipe's save_checkpoint calls it
 from arner.config import Config, config_to_dict, dump_config
 from arner.dataset import build_dataset, scored_labels, scored_sets
 from arner.gazetteers import load_gazetteers
@@ -68,64 +72,182 @@ LENGTH_POOL = 50  # batches sorted together by group_by_length
 
 def train(config: Config) -> TrainResult:
     """Train per ``config``; returns the run directory and its metrics."""
-    from accelerate import Accelerator
-    from accelerate.utils import set_seed
-
-    config = determinism.configure(config)  # threads and kernels; records the thread count in effect
-    tc = config.train
-    accelerator = Accelerator(mixed_precision=tc.mixed_precision,
-                              gradient_accumulation_steps=tc.gradient_accumulation_steps)
-    set_seed(tc.seed)
-    run_dir = Path(tc.output_dir)
-    say = accelerator.print
-    if accelerator.is_main_process:  # refuse before any work: a finished run, changed settings
-        prepare_run_dir(run_dir, config_to_dict(config), tc.resume, tc.overwrite, tc.force_resume)
-    splits = build_dataset(config.data).splits
-    scored = scored_sets(config.data)
-    labels = config.data.labels
-    model, tokenizer, settings = load_model(config, splits["train"])
-    predictor = Predictor(model, tokenizer, settings, batch_size=tc.eval_batch_size, device=str(accelerator.device))
-    seed_gold = {"seed": read_jsonl(config.data.seed_gold, labels=labels)} if config.data.seed_gold else {}
-    windows = _report_alignment(predictor, splits, {**seed_gold, **scored}, say)
-    optimizer, scheduler, steps_per_epoch = _optimizer(model, tc, len(windows), accelerator.num_processes)
-    model, optimizer = accelerator.prepare(model, optimizer)
-    checkpoint = find_checkpoint(run_dir, say) if tc.resume else None
-    if tc.resume and not checkpoint:
-        say(f"no finished checkpoint in {run_dir}: starting at epoch 1")
-    state = _resume(accelerator, checkpoint, scheduler, run_dir, say) if checkpoint else _initial_state()
-    history = state["history"]
-    if accelerator.is_main_process:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        dump_config(config, run_dir / "config.yaml")
-    log = _Log(run_dir / "train_log.jsonl", accelerator.is_main_process, keep_lines=state["log_lines"])
-    if checkpoint:
-        log.write({"resumed_from_epoch": state["epoch"]})
-    for epoch in range(state["epoch"] + 1, tc.epochs + 1):
-        loss = _train_epoch(model, optimizer, scheduler, windows, tokenizer, accelerator, tc, epoch, log)
-        dev = span_scores(splits["dev"], _predict(predictor, accelerator, model, splits["dev"]), labels)
-        f1 = dev["micro"]["f1"]
-        history.append({"epoch": epoch, "train_loss": loss, "dev_f1": f1})
-        log.write({"epoch": epoch, "train_loss": loss, "dev_micro_f1": f1})
-        say(f"epoch {epoch}: train loss {loss:.4f}, dev span micro-F1 {f1:.4f}")
-        improved = f1 > state["best"] or state["best_epoch"] == 0
-        if improved:
-            state.update(best=f1, best_epoch=epoch, bad_epochs=0)
-        else:
-            state["bad_epochs"] += 1
-        state.update(epoch=epoch, history=history, scheduler=scheduler.state_dict(), log_lines=log.lines)
-        save_best = partial(_save_model, accelerator, model, tokenizer, settings) if improved else None
-        saved = save_checkpoint(accelerator, run_dir, state, save_best)
-        if improved and accelerator.is_main_process:
-            publish_best(saved, run_dir)
-        if tc.early_stopping_patience and state["bad_epochs"] >= tc.early_stopping_patience:
-            say(f"early stopping: no dev improvement for {state['bad_epochs']} epochs")
+    recipe = TrainingRecipe(config)
+    recipe.setup()
+    for epoch in recipe.epochs():
+        loss = recipe.train_epoch(epoch)
+        recipe.record_epoch(epoch, loss, recipe.evaluate(recipe.splits["dev"])["micro"]["f1"])
+        recipe.save_checkpoint(epoch)
+        if recipe.should_stop():
             break
-    accelerator.wait_for_everyone()
-    metrics = {}
-    if accelerator.is_main_process:
-        metrics = finish_run(run_dir, splits, scored, state, config)
-        say(metrics_table(metrics))
-    return TrainResult(run_dir, metrics, history)
+    return recipe.cleanup()
+
+
+class TrainingRecipe:
+    """One training run in the shape of torchtune's recipes: :meth:`setup` builds the
+    accelerator, data, model and optimizer, resuming from a checkpoint when asked;
+    :meth:`train_epoch`, :meth:`evaluate` and :meth:`save_checkpoint` make an epoch;
+    :meth:`cleanup` scores the selected model and writes the run's reports. What
+    carries from epoch to epoch is :attr:`state`, the :class:`RunState` a checkpoint saves."""
+
+    def __init__(self, config: Config):
+        self.config = determinism.configure(config)  # threads and kernels; records the thread count in effect
+        self.tc = self.config.train
+        self.run_dir = Path(self.tc.output_dir)
+        self.state = RunState()
+
+    def setup(self) -> None:
+        from accelerate import Accelerator
+        from accelerate.utils import set_seed
+
+        tc = self.tc
+        self.accelerator = Accelerator(mixed_precision=tc.mixed_precision,
+                                       gradient_accumulation_steps=tc.gradient_accumulation_steps)
+        set_seed(tc.seed)
+        self.say = self.accelerator.print
+        main = self.accelerator.is_main_process
+        if main:  # refuse before any work: a finished run, changed settings
+            prepare_run_dir(self.run_dir, config_to_dict(self.config), tc.resume, tc.overwrite, tc.force_resume)
+        self._setup_data_and_model()
+        checkpoint = self._find_checkpoint()
+        if checkpoint:
+            self.state = self._resume(checkpoint)
+        if main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            dump_config(self.config, self.run_dir / "config.yaml")
+        self.log = _Log(self.run_dir / "train_log.jsonl", main, keep_lines=self.state.log_lines)
+        if checkpoint:
+            self.log.write({"resumed_from_epoch": self.state.epoch})
+
+    def _setup_data_and_model(self) -> None:
+        config, accelerator = self.config, self.accelerator
+        self.splits = build_dataset(config.data).splits
+        self.scored = scored_sets(config.data)
+        model, self.tokenizer, self.settings = load_model(config, self.splits["train"])
+        self.predictor = Predictor(model, self.tokenizer, self.settings, batch_size=self.tc.eval_batch_size,
+                                   device=str(accelerator.device))
+        labels = config.data.labels
+        seed_gold = {"seed": read_jsonl(config.data.seed_gold, labels=labels)} if config.data.seed_gold else {}
+        self.windows = _report_alignment(self.predictor, self.splits, {**seed_gold, **self.scored}, self.say)
+        optimizer, self.scheduler, _ = _optimizer(model, self.tc, len(self.windows), accelerator.num_processes)
+        self.model, self.optimizer = accelerator.prepare(model, optimizer)
+
+    def _find_checkpoint(self) -> Path | None:
+        if not self.tc.resume:
+            return None
+        checkpoint = find_checkpoint(self.run_dir, self.say)
+        if not checkpoint:
+            self.say(f"no finished checkpoint in {self.run_dir}: starting at epoch 1")
+        return checkpoint
+
+    def _resume(self, chosen: Path) -> RunState:
+        """Restore weights, optimizer, RNG and run state from one verified checkpoint;
+        put its best model back at the top of the run dir and cut the log to what it had seen."""
+        accelerator, run_dir = self.accelerator, self.run_dir
+        accelerator.wait_for_everyone()  # every process has chosen before the main one renames
+        if accelerator.is_main_process:
+            adopt_checkpoint(run_dir, chosen)
+        accelerator.wait_for_everyone()
+        checkpoint = run_dir / CHECKPOINT
+        state = load_trainer_state(checkpoint)
+        accelerator.load_state(str(checkpoint))
+        self.scheduler.load_state_dict(state.scheduler)
+        if accelerator.is_main_process:
+            publish_best(checkpoint, run_dir)
+            truncate_log(run_dir / "train_log.jsonl", state.log_lines)
+        state.resumed_from = [*state.resumed_from, state.epoch]
+        self.say(f"resumed from {chosen} after epoch {state.epoch}")
+        return state
+
+    def epochs(self) -> range:
+        """The epochs left: from the one after the checkpoint's up to ``train.epochs``."""
+        return range(self.state.epoch + 1, self.tc.epochs + 1)
+
+    def train_epoch(self, epoch: int) -> float:
+        """One pass over this process's batches; returns the mean training loss."""
+        from tqdm.auto import tqdm
+
+        tc, accelerator, model, windows = self.tc, self.accelerator, self.model, self.windows
+        model.train()
+        lengths = [len(w.input_ids) for w in windows] if tc.group_by_length else None
+        batches = epoch_batches(len(windows), tc.batch_size, tc.seed, epoch,
+                                accelerator.process_index, accelerator.num_processes, lengths)
+        bar = tqdm(batches, desc=f"epoch {epoch}", disable=not (tc.progress and accelerator.is_main_process))
+        total, count = 0.0, 0
+        for batch in bar:
+            loss = self._train_step([windows[i] for i in batch])
+            total += loss
+            count += 1
+            bar.set_postfix(loss=f"{total / count:.4f}")
+            self.log.write({"epoch": epoch, "step": count, "loss": loss, "lr": self.scheduler.get_last_lr()[0]})
+        return total / max(1, count)
+
+    def _train_step(self, batch: list[Window]) -> float:
+        accelerator, model, optimizer = self.accelerator, self.model, self.optimizer
+        ids, mask, labels = (t.to(accelerator.device) for t in pad_batch(
+            batch, self.tokenizer.pad_token_id, with_labels=True))
+        with accelerator.accumulate(model):
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            accelerator.backward(loss)
+            if accelerator.sync_gradients:
+                accelerator.clip_grad_norm_(model.parameters(), self.tc.max_grad_norm)
+            optimizer.step()
+            if accelerator.sync_gradients:
+                self.scheduler.step()
+            optimizer.zero_grad()
+        return loss.item()
+
+    def evaluate(self, docs: Sequence[Document]) -> dict:
+        """Strict span scores (exact offsets and label) of the model as it is now on ``docs``."""
+        self.predictor.model = self.accelerator.unwrap_model(self.model).eval()
+        try:
+            predictions = self.predictor.predict(docs)
+        finally:
+            self.model.train()
+        return span_scores(docs, predictions, self.config.data.labels)
+
+    def record_epoch(self, epoch: int, loss: float, dev_f1: float) -> None:
+        """Log the epoch and keep the best dev score (the first epoch is always best so far)."""
+        state = self.state
+        state.history.append({"epoch": epoch, "train_loss": loss, "dev_f1": dev_f1})
+        self.log.write({"epoch": epoch, "train_loss": loss, "dev_micro_f1": dev_f1})
+        self.say(f"epoch {epoch}: train loss {loss:.4f}, dev span micro-F1 {dev_f1:.4f}")
+        if dev_f1 > state.best_dev_f1 or state.best_epoch == 0:
+            state.best_dev_f1, state.best_epoch, state.epochs_without_gain = dev_f1, epoch, 0
+        else:
+            state.epochs_without_gain += 1
+
+    def save_checkpoint(self, epoch: int) -> None:
+        """Checkpoint after ``epoch``; a new best model also goes to the top of the run dir.
+        Every process must call this."""
+        state, improved = self.state, self.state.best_epoch == epoch
+        state.epoch, state.scheduler, state.log_lines = epoch, self.scheduler.state_dict(), self.log.lines
+        saved = write_checkpoint(self.accelerator, self.run_dir, state, self._save_model if improved else None)
+        if improved and self.accelerator.is_main_process:
+            publish_best(saved, self.run_dir)
+
+    def should_stop(self) -> bool:
+        """Early stopping: ``train.early_stopping_patience`` epochs without a better dev score."""
+        patience, waited = self.tc.early_stopping_patience, self.state.epochs_without_gain
+        if patience and waited >= patience:
+            self.say(f"early stopping: no dev improvement for {waited} epochs")
+            return True
+        return False
+
+    def cleanup(self) -> TrainResult:
+        """Once every process is done: score the selected model and write the run's reports."""
+        self.accelerator.wait_for_everyone()
+        metrics = {}
+        if self.accelerator.is_main_process:
+            metrics = finish_run(self.run_dir, self.splits, self.scored, self.state, self.config)
+            self.say(metrics_table(metrics))
+        return TrainResult(self.run_dir, metrics, self.state.history)
+
+    def _save_model(self, directory: Path) -> None:
+        """The loadable model (what ``Predictor.from_dir`` reads) into ``directory``."""
+        self.accelerator.unwrap_model(self.model).save_pretrained(directory)  # safetensors by default
+        self.tokenizer.save_pretrained(directory)
+        self.settings.save(directory)
 
 
 def load_model(config: Config, train_docs: Sequence[Document]):
@@ -163,30 +285,6 @@ def _report_alignment(predictor: Predictor, splits: dict, scored: dict, say) -> 
         if name == "train":
             train_windows = windows
     return train_windows
-
-
-def _initial_state() -> dict:
-    return {"epoch": 0, "best": -1.0, "best_epoch": 0, "bad_epochs": 0, "history": [], "scheduler": None,
-            "log_lines": 0, "resumed_from": []}
-
-
-def _resume(accelerator, chosen: Path, scheduler, run_dir: Path, say) -> dict:
-    """Restore weights, optimizer, RNG and trainer state from one verified checkpoint;
-    put its best model back at the top of the run dir and cut the log to what it had seen."""
-    accelerator.wait_for_everyone()  # every process has chosen before the main one renames
-    if accelerator.is_main_process:
-        adopt_checkpoint(run_dir, chosen)
-    accelerator.wait_for_everyone()
-    checkpoint = run_dir / CHECKPOINT
-    state = load_trainer_state(checkpoint)
-    accelerator.load_state(str(checkpoint))
-    scheduler.load_state_dict(state["scheduler"])
-    if accelerator.is_main_process:
-        publish_best(checkpoint, run_dir)
-        truncate_log(run_dir / "train_log.jsonl", state["log_lines"])
-    state["resumed_from"] = [*state.get("resumed_from", []), state["epoch"]]
-    say(f"resumed from {chosen} after epoch {state['epoch']}")
-    return state
 
 
 def _optimizer(model, tc, n_windows: int, processes: int):
@@ -234,49 +332,6 @@ def epoch_batches(n: int, batch_size: int, seed: int, epoch: int, rank: int, wor
     return batches[rank::world]
 
 
-def _train_epoch(model, optimizer, scheduler, windows, tokenizer, accelerator, tc, epoch, log) -> float:
-    from tqdm.auto import tqdm
-
-    model.train()
-    lengths = [len(w.input_ids) for w in windows] if tc.group_by_length else None
-    batches = epoch_batches(len(windows), tc.batch_size, tc.seed, epoch,
-                            accelerator.process_index, accelerator.num_processes, lengths)
-    bar = tqdm(batches, desc=f"epoch {epoch}", disable=not (tc.progress and accelerator.is_main_process))
-    total, count = 0.0, 0
-    for batch in bar:
-        ids, mask, labels = (t.to(accelerator.device) for t in pad_batch(
-            [windows[i] for i in batch], tokenizer.pad_token_id, with_labels=True))
-        with accelerator.accumulate(model):
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-            accelerator.backward(loss)
-            if accelerator.sync_gradients:
-                accelerator.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
-            optimizer.step()
-            if accelerator.sync_gradients:
-                scheduler.step()
-            optimizer.zero_grad()
-        total += loss.item()
-        count += 1
-        bar.set_postfix(loss=f"{total / count:.4f}")
-        log.write({"epoch": epoch, "step": count, "loss": loss.item(), "lr": scheduler.get_last_lr()[0]})
-    return total / max(1, count)
-
-
-def _predict(predictor: Predictor, accelerator, model, docs: Sequence[Document]) -> list[Document]:
-    predictor.model = accelerator.unwrap_model(model).eval()
-    try:
-        return predictor.predict(docs)
-    finally:
-        model.train()
-
-
-def _save_model(accelerator, model, tokenizer, settings: PreprocessSettings, directory: Path) -> None:
-    """The loadable model (what ``Predictor.from_dir`` reads) into ``directory``."""
-    accelerator.unwrap_model(model).save_pretrained(directory)  # safetensors by default
-    tokenizer.save_pretrained(directory)
-    settings.save(directory)
-
-
 class _Log:
     """JSON lines in the run directory (main process only); ``lines`` counts them so a
     checkpoint can record how much of the log it has seen."""
@@ -294,7 +349,7 @@ class _Log:
                 handle.write(json.dumps({"time": round(time.time(), 3), **record}) + "\n")
 
 
-def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: Config) -> dict:
+def finish_run(run_dir: Path, splits: dict, scored: dict, state: RunState, config: Config) -> dict:
     """Reload the selected model from disk, score dev, test and the scored sets; write
     each set's full evaluation report, the metrics summary, model card and loss curve."""
     from arner.metrics import evaluate_documents
@@ -302,7 +357,7 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
 
     predictor = Predictor.from_dir(run_dir, batch_size=config.train.eval_batch_size)
     gazetteers = load_gazetteers(config.data.gazetteers)
-    metrics: dict = {"best_epoch": state["best_epoch"], "dev_f1_at_best": state["best"]}
+    metrics: dict = {"best_epoch": state.best_epoch, "dev_f1_at_best": state.best_dev_f1}
     for name, docs in [("dev", splits["dev"]), ("test", splits["test"]), *scored.items()]:
         if not docs:
             print(f"{name}: no documents (e.g. test_sentences: 0), not scored", file=sys.stderr)
@@ -317,7 +372,7 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: dict, config: C
         if "floor" in full:
             metrics[name] |= {"floor": full["floor"]["span_exact"], "model_minus_floor": full["floor"]["compare"]}
     plot_loss_curve(run_dir / "train_log.jsonl", run_dir / "loss.png")
-    write_model_card(run_dir, config, metrics, state.get("resumed_from", ()))
+    write_model_card(run_dir, config, metrics, state.resumed_from)
     write_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=2))  # last: marks the run finished
     return metrics
 
