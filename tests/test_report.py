@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from arner.metrics import evaluate_documents, read_documents
-from arner.report import ReportFolderError, load_per_document, render_markdown, write_report
+from arner.report import (ReportFolderError, load_per_document, metrics_table, plot_loss_curve, render_markdown,
+                          write_report)
 from arner.spans import Document, Span
 
 
@@ -147,3 +148,27 @@ def test_a_failed_write_leaves_the_earlier_report_as_it_was(seed_metrics: dict, 
     with pytest.raises(ReportFolderError):
         write_report(seed_metrics, fresh, plot=False)
     assert not fresh.exists()  # no metrics.json without its report.md
+
+
+def test_the_loss_curve_leaves_matplotlibs_backend_and_figures_alone(tmp_path: Path) -> None:
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    backend, figures = matplotlib.get_backend(), plt.get_fignums()
+    log = tmp_path / "train_log.jsonl"
+    records = [{"epoch": 1, "step": 1, "loss": 2.5}, {"epoch": 1, "step": 2, "loss": 1.5},
+               {"epoch": 1, "train_loss": 2.0, "dev_micro_f1": 0.25}]
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    plot_loss_curve(log, tmp_path / "loss.png")
+    assert (tmp_path / "loss.png").read_bytes().startswith(b"\x89PNG")
+    assert (matplotlib.get_backend(), plt.get_fignums()) == (backend, figures)
+
+
+def test_metrics_table_has_a_row_per_label_and_the_lookup_floor() -> None:
+    block = {"precision": 0.5, "recall": 0.25, "f1": 1 / 3, "support": 4, "f1_ci": [0.1, 0.6]}
+    metrics = {"best_epoch": 2, "eval": {"per_label": {"PLACE": block}, "micro": block, "floor": {"micro": block}}}
+    assert metrics_table(metrics).splitlines()[2:] == [
+        "| eval | PLACE | 0.500 | 0.250 | 0.333 | 0.100-0.600 | 4 |",
+        "| eval | micro | 0.500 | 0.250 | 0.333 | 0.100-0.600 | 4 |",
+        "| eval | micro, gazetteer lookup | 0.500 | 0.250 | 0.333 | 0.100-0.600 | 4 |",
+    ]

@@ -22,18 +22,24 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from arner.atomic import fsync_file
-from arner.metrics import SCHEMES, EvaluationError
+from arner.atomic import fsync_file, write_atomic
+from arner.metrics import SCHEMES, EvaluationError, evaluate_documents
+
+if TYPE_CHECKING:  # annotations only: reading a report needs no training code
+    from arner.checkpoints import RunState
+    from arner.config import Config
 
 __all__ = ["PER_DOCUMENT_FILE", "ReportFolderError", "check_report_folder", "load_per_document", "report_folder",
-           "write_report", "render_markdown", "plot_confusion"]
+           "write_report", "render_markdown", "plot_confusion", "finish_run", "metrics_table", "plot_loss_curve",
+           "write_model_card"]
 
 METRICS_FILE = "metrics.json"
 REPORT_FILE = "report.md"
@@ -392,3 +398,97 @@ def _compare_section(compare: Mapping[str, Any]) -> list[str]:
         f"({compare['samples']} paired resamples, seed {compare['seed']}); "
         f"one-sided p = {p_value}.",
     ]
+
+
+# ---------------------------------------------------------------- a finished training run
+
+
+def finish_run(run_dir: Path, splits: dict, scored: dict, state: RunState, config: Config) -> dict:
+    """Reload the selected model from disk, score dev, test and the scored sets; write
+    each set's full evaluation report, the metrics summary, model card and loss curve."""
+    from arner.baseline import LOOKUP_LABELS, score_floor
+    from arner.dataset import scored_labels
+    from arner.gazetteers import load_gazetteers
+    from arner.predict import Predictor
+
+    predictor = Predictor.from_dir(run_dir, batch_size=config.train.eval_batch_size)
+    gazetteers = load_gazetteers(config.data.gazetteers)
+    metrics: dict = {"best_epoch": state.best_epoch, "dev_f1_at_best": state.best_dev_f1}
+    for name, docs in [("dev", splits["dev"]), ("test", splits["test"]), *scored.items()]:
+        if not docs:
+            print(f"{name}: no documents (e.g. test_sentences: 0), not scored", file=sys.stderr)
+            continue
+        predictions = predictor.predict(docs)
+        labels = scored_labels(config.data, name, docs)
+        full = evaluate_documents(docs, predictions, labels=labels, seed=config.train.seed)
+        if set(labels) & set(LOOKUP_LABELS):  # ANERcorp's own four types have no floor
+            full["floor"] = score_floor(docs, full, gazetteers, labels=labels, seed=config.train.seed)
+        write_report(full, run_dir / "reports" / name, title=f"{config.name}: {name}", predictions=predictions)
+        metrics[name] = dict(full["span_exact"])
+        if "floor" in full:
+            metrics[name] |= {"floor": full["floor"]["span_exact"], "model_minus_floor": full["floor"]["compare"]}
+    plot_loss_curve(run_dir / "train_log.jsonl", run_dir / "loss.png")
+    write_model_card(run_dir, config, metrics, state.resumed_from)
+    write_atomic(run_dir / METRICS_FILE, json.dumps(metrics, indent=2))  # last: marks the run finished
+    return metrics
+
+
+def metrics_table(metrics: dict) -> str:
+    """Markdown table of span P/R/F1 per label for each scored set (95% CI when known)."""
+    lines = ["| set | label | precision | recall | F1 | 95% CI | support |", "|---|---|---:|---:|---:|---|---:|"]
+    for name, scores in metrics.items():
+        if not isinstance(scores, dict):
+            continue
+        rows = [*scores["per_label"].items(), ("micro", scores["micro"])]
+        if "floor" in scores:  # the gazetteer lookup on the same documents
+            rows.append(("micro, gazetteer lookup", scores["floor"]["micro"]))
+        for label, m in rows:
+            ci = m.get("f1_ci")
+            interval = f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else ""
+            lines.append(f"| {name} | {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} "
+                         f"| {interval} | {m['support']} |")
+    return "\n".join(lines)
+
+
+def plot_loss_curve(log_path: Path, out: Path) -> None:
+    """Training loss by step and dev span micro-F1 by epoch, from train_log.jsonl, as a PNG."""
+    from matplotlib.figure import Figure  # no pyplot: no global backend or figure state
+
+    records = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    steps = [r["loss"] for r in records if "loss" in r]
+    epochs = [r for r in records if "dev_micro_f1" in r]
+    figure = Figure(figsize=(10, 3.5))
+    left, right = figure.subplots(1, 2)
+    left.plot(range(1, len(steps) + 1), steps)
+    left.set(title="training loss", xlabel="step", ylabel="loss")
+    right.plot([r["epoch"] for r in epochs], [r["dev_micro_f1"] for r in epochs], marker="o")
+    right.set(title="dev span micro-F1", xlabel="epoch", ylim=(0, 1))
+    figure.tight_layout()
+    figure.savefig(out, dpi=100)
+
+
+def write_model_card(run_dir: Path, config: Config, metrics: dict, resumed_from: Sequence[int] = ()) -> None:
+    """README.md of the run directory: what was trained on what, the scores, how to load it."""
+    from arner.determinism import reproducibility_note
+
+    corpora = ", ".join(f"{c.name} `{c.path}` (weight {c.weight}, {c.variants} variants)" for c in config.data.corpora)
+    card = [
+        "---", "library_name: transformers", "pipeline_tag: token-classification", "language: ar", "---", "",
+        f"# arner: {config.name}", "",
+        "Arabic token classifier for conflict news: MILITIA, PLACE and CASUALTY spans.", "",
+        f"- base encoder: `{config.model.name}`",
+        f"- data: seed gold `{config.data.seed_gold}`, {config.data.variants_per_sentence} variants per sentence, "
+        f"gazetteers `{config.data.gazetteers}`; corpora: {corpora or 'none'}",
+        f"- scored after training only: evaluation set `{config.data.eval_set}`, "
+        f"test corpora: {', '.join(c.name for c in config.data.test_corpora) or 'none'}",
+        f"- selected epoch: {metrics['best_epoch']} (dev span micro-F1 {metrics['dev_f1_at_best']:.3f})",
+        *([f"- resumed after epoch {', '.join(map(str, resumed_from))}"] if resumed_from else []),
+        reproducibility_note(config),
+        "", "## Span-level results (exact offsets and label)", "", metrics_table(metrics), "",
+        "## Use", "", "```python", "from arner.predict import Predictor",
+        f"predictor = Predictor.from_dir({str(run_dir)!r})", "```", "",
+        "The text is split into words (proclitics apart) before the tokenizer, as `arner.json`",
+        "records; `transformers.pipeline('token-classification', model=DIR)` also loads this directory.",
+        "", "## Config", "", "```yaml", (run_dir / "config.yaml").read_text(encoding="utf-8").rstrip(), "```",
+    ]
+    (run_dir / "README.md").write_text("\n".join(card) + "\n", encoding="utf-8")

@@ -8,14 +8,14 @@ evaluation set are scored once, with the selected model, after training.
 
 The run is a :class:`TrainingRecipe` in the shape of torchtune's recipes (``setup``,
 ``train_epoch``, ``evaluate``, ``save_checkpoint``, ``cleanup``) that ``train`` drives;
-the state carried between epochs is :class:`arner.checkpoints.RunState`.
+the state carried between epochs is :class:`arner.checkpoints.RunState`, and the
+finished run's reports (metrics.json, model card, loss curve) are :mod:`arner.report`'s.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,17 +24,16 @@ from pathlib import Path
 import torch
 
 from arner import determinism
-from arner.atomic import write_atomic
 from arner.align import AlignStats, Window, bio_labels
-from arner.baseline import LOOKUP_LABELS, score_floor
 from arner.checkpoints import (CHECKPOINT, RunState, adopt_checkpoint, find_checkpoint, load_trainer_state,
                                prepare_run_dir, publish_best, truncate_log)
 from arner.checkpoints import save_checkpoint as write_checkpoint  # the recipe's save_checkpoint calls it
 from arner.config import Config, config_to_dict, dump_config
-from arner.dataset import build_dataset, scored_labels, scored_sets
+from arner.dataset import build_dataset, scored_sets
 from arner.gazetteers import load_gazetteers
 from arner.metrics import prf
 from arner.predict import PreprocessSettings, Predictor, pad_batch
+from arner.report import finish_run, metrics_table
 from arner.spans import LABELS, Document, read_jsonl
 
 
@@ -347,91 +346,3 @@ class _Log:
         if self.enabled:
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps({"time": round(time.time(), 3), **record}) + "\n")
-
-
-def finish_run(run_dir: Path, splits: dict, scored: dict, state: RunState, config: Config) -> dict:
-    """Reload the selected model from disk, score dev, test and the scored sets; write
-    each set's full evaluation report, the metrics summary, model card and loss curve."""
-    from arner.metrics import evaluate_documents
-    from arner.report import write_report
-
-    predictor = Predictor.from_dir(run_dir, batch_size=config.train.eval_batch_size)
-    gazetteers = load_gazetteers(config.data.gazetteers)
-    metrics: dict = {"best_epoch": state.best_epoch, "dev_f1_at_best": state.best_dev_f1}
-    for name, docs in [("dev", splits["dev"]), ("test", splits["test"]), *scored.items()]:
-        if not docs:
-            print(f"{name}: no documents (e.g. test_sentences: 0), not scored", file=sys.stderr)
-            continue
-        predictions = predictor.predict(docs)
-        labels = scored_labels(config.data, name, docs)
-        full = evaluate_documents(docs, predictions, labels=labels, seed=config.train.seed)
-        if set(labels) & set(LOOKUP_LABELS):  # ANERcorp's own four types have no floor
-            full["floor"] = score_floor(docs, full, gazetteers, labels=labels, seed=config.train.seed)
-        write_report(full, run_dir / "reports" / name, title=f"{config.name}: {name}", predictions=predictions)
-        metrics[name] = dict(full["span_exact"])
-        if "floor" in full:
-            metrics[name] |= {"floor": full["floor"]["span_exact"], "model_minus_floor": full["floor"]["compare"]}
-    plot_loss_curve(run_dir / "train_log.jsonl", run_dir / "loss.png")
-    write_model_card(run_dir, config, metrics, state.resumed_from)
-    write_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=2))  # last: marks the run finished
-    return metrics
-
-
-def metrics_table(metrics: dict) -> str:
-    """Markdown table of span P/R/F1 per label for each scored set (95% CI when known)."""
-    lines = ["| set | label | precision | recall | F1 | 95% CI | support |", "|---|---|---:|---:|---:|---|---:|"]
-    for name, scores in metrics.items():
-        if not isinstance(scores, dict):
-            continue
-        rows = [*scores["per_label"].items(), ("micro", scores["micro"])]
-        if "floor" in scores:  # the gazetteer lookup on the same documents
-            rows.append(("micro, gazetteer lookup", scores["floor"]["micro"]))
-        for label, m in rows:
-            ci = m.get("f1_ci")
-            interval = f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else ""
-            lines.append(f"| {name} | {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} "
-                         f"| {interval} | {m['support']} |")
-    return "\n".join(lines)
-
-
-def plot_loss_curve(log_path: Path, out: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    records = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    steps = [r["loss"] for r in records if "loss" in r]
-    epochs = [r for r in records if "dev_micro_f1" in r]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
-    left.plot(range(1, len(steps) + 1), steps)
-    left.set(title="training loss", xlabel="step", ylabel="loss")
-    right.plot([r["epoch"] for r in epochs], [r["dev_micro_f1"] for r in epochs], marker="o")
-    right.set(title="dev span micro-F1", xlabel="epoch", ylim=(0, 1))
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-
-
-def write_model_card(run_dir: Path, config: Config, metrics: dict, resumed_from: Sequence[int] = ()) -> None:
-    card = [
-        "---", "library_name: transformers", "pipeline_tag: token-classification", "language: ar", "---", "",
-        f"# arner: {config.name}", "",
-        "Arabic token classifier for conflict news: MILITIA, PLACE and CASUALTY spans.", "",
-        f"- base encoder: `{config.model.name}`",
-        f"- data: seed gold `{config.data.seed_gold}`, {config.data.variants_per_sentence} variants per sentence, "
-        f"gazetteers `{config.data.gazetteers}`; corpora: "
-        f"{', '.join(f'{c.name} `{c.path}` (weight {c.weight}, {c.variants} variants)' for c in config.data.corpora) or 'none'}",
-        f"- scored after training only: evaluation set `{config.data.eval_set}`, "
-        f"test corpora: {', '.join(c.name for c in config.data.test_corpora) or 'none'}",
-        f"- selected epoch: {metrics['best_epoch']} (dev span micro-F1 {metrics['dev_f1_at_best']:.3f})",
-        *([f"- resumed after epoch {', '.join(map(str, resumed_from))}"] if resumed_from else []),
-        determinism.reproducibility_note(config),
-        "", "## Span-level results (exact offsets and label)", "", metrics_table(metrics), "",
-        "## Use", "", "```python", "from arner.predict import Predictor",
-        f"predictor = Predictor.from_dir({str(run_dir)!r})", "```", "",
-        "The text is split into words (proclitics apart) before the tokenizer, as `arner.json`",
-        "records; `transformers.pipeline('token-classification', model=DIR)` also loads this directory.",
-        "", "## Config", "", "```yaml", (run_dir / "config.yaml").read_text(encoding="utf-8").rstrip(), "```",
-    ]
-    (run_dir / "README.md").write_text("\n".join(card) + "\n", encoding="utf-8")
