@@ -31,10 +31,10 @@ from arner.checkpoints import save_checkpoint as write_checkpoint  # the recipe'
 from arner.config import Config, config_to_dict, dump_config
 from arner.dataset import build_dataset, scored_sets
 from arner.gazetteers import load_gazetteers
-from arner.metrics import prf
+from arner.metrics import evaluate_documents
 from arner.predict import PreprocessSettings, Predictor, pad_batch
 from arner.report import finish_run, metrics_table
-from arner.spans import LABELS, Document, read_jsonl
+from arner.spans import Document, read_jsonl
 
 
 @dataclass
@@ -42,28 +42,6 @@ class TrainResult:
     run_dir: Path
     metrics: dict
     history: list[dict] = field(default_factory=list)
-
-
-def span_scores(gold: Sequence[Document], pred: Sequence[Document], labels: Sequence[str] = LABELS) -> dict:
-    """Strict span precision/recall/F1, micro and per label (exact offsets and label)."""
-    counts = {label: [0, 0, 0] for label in labels}  # tp, fp, fn
-    for g, p in zip(gold, pred, strict=True):
-        gold_set = {s for s in g.spans if s.label in counts}
-        pred_set = {s for s in p.spans if s.label in counts}
-        for s in gold_set & pred_set:
-            counts[s.label][0] += 1
-        for s in pred_set - gold_set:
-            counts[s.label][1] += 1
-        for s in gold_set - pred_set:
-            counts[s.label][2] += 1
-    out = {"per_label": {label: _prf(*c) for label, c in counts.items()}}
-    out["micro"] = _prf(*(sum(c[i] for c in counts.values()) for i in range(3)))
-    return out
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict:
-    precision, recall, f1 = prf(tp, fp, fn)
-    return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
 
 
 LENGTH_POOL = 50  # batches sorted together by group_by_length
@@ -203,7 +181,7 @@ class TrainingRecipe:
             predictions = self.predictor.predict(docs)
         finally:
             self.model.train()
-        return span_scores(docs, predictions, self.config.data.labels)
+        return evaluate_documents(docs, predictions, labels=self.config.data.labels, bootstrap=0)["span_exact"]
 
     def record_epoch(self, epoch: int, loss: float, dev_f1: float) -> None:
         """Log the epoch and keep the best dev score (the first epoch is always best so far)."""
