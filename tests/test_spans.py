@@ -11,6 +11,7 @@ from arner.spans import (
     Document,
     Span,
     SpanError,
+    iter_jsonl,
     read_jsonl,
     validate_document,
     write_jsonl,
@@ -48,6 +49,22 @@ def test_round_trip_keeps_extra_keys(tmp_path: Path) -> None:
     line = json.loads(out.read_text(encoding="utf-8"))
     assert line["spans"][2] == {"start": 27, "end": 31, "label": "PLACE", "source": "hand", "text": "دمشق"}
     assert "دمشق" in out.read_text(encoding="utf-8")  # Arabic stays readable
+
+
+def test_the_surface_follows_the_label_and_replaces_a_stated_one() -> None:
+    # the order prediction lines have always had, now the format's one order
+    span = Span(27, 31, "PLACE", {"score": 0.9, "text": "دمش"})
+    assert list(span.to_dict(TEXT).items()) == [
+        ("start", 27), ("end", 31), ("label", "PLACE"), ("text", "دمشق"), ("score", 0.9)]
+    assert list(span.to_dict()) == ["start", "end", "label", "score", "text"]
+
+
+def test_unvalidated_reading_takes_repeated_ids_and_unchecked_spans(tmp_path: Path) -> None:
+    path = write_lines(tmp_path, doc([{"start": 3, "end": 9, "label": "CITY"}]), "", doc([]))
+    assert [(d.id, len(d.spans)) for d in iter_jsonl(path, validate=False)] == [("d1", 1), ("d1", 0)]
+    broken = write_lines(tmp_path, doc([]), '{"id": "d2", "text": ')
+    with pytest.raises(SpanError, match=r"docs\.jsonl:2: unreadable JSON"):
+        list(iter_jsonl(broken, validate=False))
 
 
 def test_spans_are_sorted_and_compare_without_extra() -> None:

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from arner.spans import Document, document_from_dict
+from arner.spans import Document, iter_jsonl
 
-__all__ = ["DTYPE_KEY", "MODEL_KEY", "OutputError", "OutputWriter", "output_record", "read_predictions", "sibling",
-           "write_export"]
+__all__ = ["DTYPE_KEY", "MODEL_KEY", "OutputError", "OutputWriter", "output_record", "sibling", "write_export"]
 
 MODEL_KEY = "arner_model"  # on every output line: which model predicted it (see OutputWriter)
 DTYPE_KEY = "arner_dtype"  # and in which precision (float32, bf16, fp16)
@@ -48,24 +47,24 @@ def sibling(output: str | Path, suffix: str) -> Path:
 
 
 def output_record(doc: Document, model: str | None = None, dtype: str | None = None) -> dict[str, Any]:
-    """The output line for a predicted document: id, raw text, extra keys, the model's
-    identity and precision (under :data:`MODEL_KEY` and :data:`DTYPE_KEY`, replacing
-    any the input carried), spans.
+    """The output line for a predicted document: the span format of
+    :meth:`arner.spans.Document.to_dict` (id, raw text, extra keys, spans) with the
+    model's identity and precision before the spans (under :data:`MODEL_KEY` and
+    :data:`DTYPE_KEY`, replacing any the input carried).
 
     >>> from arner.spans import Span
     >>> doc = Document("d", "قتل ٤", (Span(4, 5, "CASUALTY", {"score": 0.9, "value": 4}),))
     >>> output_record(doc)["spans"]
     [{'start': 4, 'end': 5, 'label': 'CASUALTY', 'text': '٤', 'score': 0.9, 'value': 4}]
     """
-    spans = []
-    for span in doc.spans:
-        out = {"start": span.start, "end": span.end, "label": span.label, "text": doc.span_text(span)}
-        out.update((k, v) for k, v in span.extra.items() if k != "text")
-        spans.append(out)
-    stamp = {MODEL_KEY: model} if model is not None else {}
+    record = doc.to_dict()
+    spans = record.pop("spans")  # the stamp goes before the spans, which stay last on the line
+    if model is not None:
+        record[MODEL_KEY] = model
     if dtype is not None:
-        stamp[DTYPE_KEY] = dtype
-    return {"id": doc.id, "text": doc.text, **doc.extra, **stamp, "spans": spans}
+        record[DTYPE_KEY] = dtype
+    record["spans"] = spans
+    return record
 
 
 class OutputWriter:
@@ -211,15 +210,6 @@ def _written_line(raw: bytes, where: str) -> tuple[str, str | None, str | None]:
 # ---------------------------------------------------------------- exports
 
 
-def read_predictions(path: str | Path) -> Iterator[Document]:
-    """The documents of a prediction file (span keys ``text``, ``score``, ``value`` kept as extras)."""
-    path = Path(path)
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield document_from_dict(json.loads(line), f"{path}:{number}")
-
-
 def write_export(
     output: str | Path, fmt: str, *, split_clitics: bool = True, lexicon: Iterable[str] = (),
     model_version: str = "arner",
@@ -240,7 +230,7 @@ def write_export(
 
     if fmt not in EXPORTS:
         raise ValueError(f"unknown export format {fmt!r}; choose from {', '.join(EXPORTS)}")
-    docs = list(read_predictions(output))
+    docs = list(iter_jsonl(output, validate=False))  # span keys text, score, value kept as extras
     path = sibling(output, EXPORTS[fmt])
     if fmt == "labelstudio":
         count = export_tasks(docs, path, as_predictions=True, model_version=model_version)

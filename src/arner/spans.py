@@ -49,10 +49,16 @@ class Span:
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        """The span as a JSON object: offsets and label, then, given the document's ``text``,
+        the span's surface (in place of any stated one), then the extra keys.
+
+        >>> Span(4, 5, "CASUALTY", {"score": 0.9, "text": "?"}).to_dict("قتل ٤")
+        {'start': 4, 'end': 5, 'label': 'CASUALTY', 'text': '٤', 'score': 0.9}
+        """
         out: dict[str, Any] = {"start": self.start, "end": self.end, "label": self.label}
-        out.update(self.extra)
         if text is not None:
             out["text"] = text[self.start : self.end]
+        out.update((k, v) for k, v in self.extra.items() if text is None or k != "text")
         return out
 
 
@@ -172,14 +178,17 @@ def _span_from_dict(obj: Any, where: str) -> Span:
 
 
 def parse_line(
-    line: str, where: str, labels: Sequence[str] | None = LABELS
+    line: str, where: str, labels: Sequence[str] | None = LABELS, *, validate: bool = True
 ) -> Document:
-    """Parse and validate one JSONL line; ``labels=None`` skips label checks."""
+    """Parse one JSONL line and validate it (unless ``validate`` is false); ``labels=None``
+    skips label checks."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as err:
         raise SpanError(f"{where}: unreadable JSON ({err.msg} at column {err.colno})") from None
     doc = document_from_dict(obj, where)
+    if not validate:
+        return doc
     problems = validate_document(doc, labels if labels is not None else _labels_of(doc))
     if problems:
         raise SpanError(f"{where}: document {doc.id!r}: " + "; ".join(problems))
@@ -190,11 +199,16 @@ def _labels_of(doc: Document) -> tuple[str, ...]:
     return tuple({span.label for span in doc.spans})
 
 
-def iter_jsonl(path: str | Path, labels: Sequence[str] | None = LABELS) -> Iterator[Document]:
+def iter_jsonl(
+    path: str | Path, labels: Sequence[str] | None = LABELS, *, validate: bool = True
+) -> Iterator[Document]:
     """Yield validated documents from a JSONL file; blank lines are allowed.
 
     The first bad line raises :class:`SpanError` naming file, line, document
     and value. Duplicate ids are an error too, since ids match gold to predictions.
+    ``validate=False`` reads a file arner wrote itself (a prediction output, to
+    export it as it is): lines must still parse with fields of the right types,
+    but spans are not checked and ids may repeat.
     """
     path = Path(path)
     seen: dict[str, int] = {}
@@ -204,8 +218,8 @@ def iter_jsonl(path: str | Path, labels: Sequence[str] | None = LABELS) -> Itera
                 if not line.strip():
                     continue
                 where = f"{path}:{number}"
-                doc = parse_line(line, where, labels)
-                if doc.id in seen:
+                doc = parse_line(line, where, labels, validate=validate)
+                if validate and doc.id in seen:
                     raise SpanError(
                         f"{where}: document id {doc.id!r} repeats the one on line {seen[doc.id]}"
                     )
