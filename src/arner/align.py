@@ -27,7 +27,7 @@ from pathlib import Path
 
 from arner.config import UNKNOWN
 from arner.spans import LABELS, Document, Span
-from arner.text import LINE_BREAKS, Normalized, Token, tokenize
+from arner.text import LINE_BREAKS, Normalized, NormalizedToken, Token, tokenize
 
 IGNORE = -100
 SETTINGS_FILE = "arner.json"
@@ -60,7 +60,7 @@ class Preprocessor:
         out = []
         for tok in tokens:
             start, end = norm.to_raw(tok.start, tok.end)
-            out.append(_MappedToken(tok.text, start, end, tok.clitic))
+            out.append(NormalizedToken(tok.text, start, end, tok.clitic))
         return out
 
 
@@ -104,16 +104,6 @@ class PreprocessSettings:
         if not isinstance(settings.labels, list) or not settings.labels:
             raise ModelLoadError(f"{path}: 'labels' must be a non-empty list, got {settings.labels!r:.80}")
         return settings
-
-
-@dataclass(frozen=True)
-class _MappedToken:
-    """A normalised word with the raw range it came from (``text`` may differ from raw)."""
-
-    text: str
-    start: int
-    end: int
-    clitic: bool = False
 
 
 @dataclass

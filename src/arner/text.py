@@ -25,6 +25,7 @@ __all__ = [
     "PROCLITICS",
     "NormalizeOptions",
     "Normalized",
+    "NormalizedToken",
     "Token",
     "normalize",
     "sentences",
@@ -217,6 +218,16 @@ class Token:
     def __post_init__(self) -> None:
         if self.start < 0 or self.end - self.start != len(self.text) or not self.text:
             raise ValueError(f"bad token {self.text!r} at [{self.start}, {self.end})")
+
+
+@dataclass(frozen=True)
+class NormalizedToken(Token):
+    """A token of a :class:`Normalized` text on the raw range it came from: ``text``
+    is the normalised surface, so its length may differ from ``end - start``."""
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end < self.start or not self.text:
+            raise ValueError(f"bad token {self.text!r} at raw [{self.start}, {self.end})")
 
 
 PROCLITICS: tuple[str, ...] = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
