@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from arner.config import UNKNOWN
+from arner.formats.iob2 import AlignmentReport
 from arner.spans import LABELS, Document, Span
 from arner.text import LINE_BREAKS, Normalized, NormalizedToken, Token, tokenize
 
@@ -107,25 +108,19 @@ class PreprocessSettings:
 
 
 @dataclass
-class AlignStats:
-    """Counts the build prints: how faithfully the tokenization represents the spans."""
+class AlignStats(AlignmentReport):
+    """The :class:`AlignmentReport` of gold spans on subword pieces, with the windows
+    they were cut into: the counts the build prints."""
 
     documents: int = 0
     windows: int = 0
-    spans: int = 0
-    exact: int = 0
-    widened_examples: list[str] = field(default_factory=list)
     spans_crossing_window: int = 0
-
-    @property
-    def share_exact(self) -> float:
-        return self.exact / self.spans if self.spans else 1.0
 
     def summary(self) -> str:
         return (
             f"{self.documents} documents -> {self.windows} windows; {self.exact}/{self.spans} "
-            f"gold spans exact under this tokenization ({100 * self.share_exact:.1f}%), "
-            f"{self.spans - self.exact} widened; {self.spans_crossing_window} span(s) cross a window edge"
+            f"gold spans exact under this tokenization ({100 * self.share_exact():.1f}%), "
+            f"{self.widened} widened; {self.spans_crossing_window} span(s) cross a window edge"
         )
 
 
@@ -231,8 +226,8 @@ def _label_windows(doc: Document, windows: list[Window], label2id: dict[str, int
         pieces = sorted({w.char_ranges[i] for w, i in hits})
         if pieces and pieces[0][0] == span.start and pieces[-1][1] == span.end:
             stats.exact += 1
-        elif len(stats.widened_examples) < 20:
-            stats.widened_examples.append(f"{doc.id}: {doc.span_text(span)!r} -> pieces {pieces[:4]}")
+        else:
+            stats.note_widened(f"{doc.id}: {doc.span_text(span)!r} -> pieces {pieces[:4]}")
         for window, i in hits:
             tag = "B" if window.char_ranges[i] == pieces[0] else "I"
             window.labels[i] = label2id[f"{tag}-{span.label}"]
@@ -242,6 +237,7 @@ def _label_windows(doc: Document, windows: list[Window], label2id: dict[str, int
         stats.spans_crossing_window += any(n < len(pieces) for n in per_window.values())
 
 
+# Not a TokenGrid: XLM-R pieces overlap and repeat (a lone "▁" shares its word's start).
 class _PieceIndex:
     """A window's subword character ranges, searchable by position in O(log n).
 
