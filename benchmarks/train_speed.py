@@ -132,8 +132,11 @@ class Arms:
             torch.cuda.synchronize()
 
 
-def time_arms(arms: Arms, batches: list[list[int]], block: int) -> dict[str, float]:
-    """Seconds each arm spends on ``batches``, the arms alternating in blocks of ``block`` steps."""
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def time_arms(arms: Arms, batches: list[list[int]], block: int, clock=time.perf_counter) -> dict[str, float]:
+    """Seconds of ``clock`` each arm spends on ``batches``, the arms alternating in blocks of ``block`` steps."""
     tensors = [arms.collated(b) for b in batches]
     arms.real(batches[0])  # warm-up, both arms: kernels chosen, optimizer state allocated
     arms.bare(tensors[0])
@@ -141,11 +144,11 @@ def time_arms(arms: Arms, batches: list[list[int]], block: int) -> dict[str, flo
     for start in range(0, len(batches), block):
         for arm, run, items in (("real", arms.real, batches), ("bare", arms.bare, tensors)):
             arms.synchronize()
-            began = time.perf_counter()
+            began = clock()
             for item in items[start:start + block]:
                 run(item)
             arms.synchronize()
-            seconds[arm] += time.perf_counter() - began
+            seconds[arm] += clock() - began
     return seconds
 
 
@@ -172,10 +175,10 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
     print(f"{args.config}: {model.num_parameters() / 1e6:.1f} M parameters, {len(windows)} windows from {docs} "
           f"train documents; {len(batches)} steps of batch {tc.batch_size} (group_by_length "
           f"{tc.group_by_length}), mixed precision {tc.mixed_precision}, {torch.get_num_threads()} threads, "
-          f"blocks of {args.block}; torch {torch.__version__}")
+          f"blocks of {args.block}, {args.clock} clock; torch {torch.__version__}")
     with tempfile.TemporaryDirectory() as tmp:
         arms = Arms(model, tokenizer, windows, tc, Path(tmp) / "train_log.jsonl")
-        seconds = time_arms(arms, batches, args.block)
+        seconds = time_arms(arms, batches, args.block, CLOCKS[args.clock])
     figures = {"real_tokens": real_tokens, "padded_tokens": padded_tokens,
                "padding_share": 1 - real_tokens / padded_tokens, "loss_share": 1 - seconds["bare"] / seconds["real"]}
     for arm, took in seconds.items():
@@ -212,7 +215,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog=__doc__.split("\n\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "quickstart.yaml")
+    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "quickstart.yaml",
+                        help="the training config (default: configs/quickstart.yaml)")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, as train.py takes")
     parser.add_argument("--steps", type=int, default=40, help="training steps each arm times (default: 40)")
     parser.add_argument("--block", type=int, default=5, help="steps an arm runs before the other's turn")
@@ -220,6 +224,9 @@ def main() -> None:
     parser.add_argument("--mixed-precision", choices=("no", "bf16"), default="no")
     parser.add_argument("--max-docs", type=int, help="encode only this many train documents (drawn under the "
                                                      "data seed; the model is built from them all)")
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
+                        help="wall (default), or cpu: this process's CPU seconds, less disturbed by other "
+                             "processes on a busy machine (best with --threads 1; FLOP/s are then per CPU-second)")
     parser.add_argument("--matmul-size", type=int, default=2048,
                         help="side of the square matrices of the matmul peak (default: 2048)")
     args = parser.parse_args()
