@@ -10,6 +10,10 @@ folder beside it, which is then renamed into place (:func:`report_folder`), so
 a failed or killed run never leaves a metrics.json without its report.md, nor
 new files mixed with an earlier run's.
 
+A finished training run is reported here too: :func:`finish_run` scores the
+selected model on every set (a report folder each under ``reports/``) and writes
+the run's ``metrics.json``, model card (``README.md``) and ``loss.png``.
+
 >>> block = {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2, "tp": 1, "fp": 0, "fn": 1}
 >>> table = {"micro": block, "macro": block, "per_label": {"PLACE": block}}
 >>> md = render_markdown({"labels": ["PLACE"], "documents": 3, "span_exact": table})
