@@ -10,10 +10,12 @@ its model and tokenizer, the windows of the train split), and the first
 (``arner.training.epoch_batches``, grouped by length when the config says so).
 Two arms run over the SAME batches:
 
-1. real: what one step of training's epoch loop does: collate the batch from its
+1. real: what one step of training's epoch loop does, by training's own code
+   (``TrainingRecipe``'s step, optimizer and log): collate the batch from its
    windows (``pad_batch``), forward and backward through ``accelerate``
    (``accumulate``, ``backward``, gradient clipping), optimizer and scheduler step,
-   ``zero_grad``, the loss read back with ``.item()`` and a log line written;
+   ``zero_grad``, the loss read back with ``.item()``, a log line written (the
+   progress bar is left out);
 2. bare: the batches collated into tensors beforehand, then only forward,
    backward, optimizer step and ``zero_grad`` on the same model and optimizer.
 
@@ -39,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import random
 import sys
 import tempfile
@@ -55,7 +56,7 @@ from arner import determinism  # noqa: E402
 from arner.config import load_config  # noqa: E402
 from arner.dataset import build_dataset  # noqa: E402
 from arner.predict import DTYPES, Predictor, pad_batch  # noqa: E402
-from arner.training import epoch_batches, load_model  # noqa: E402
+from arner.training import TrainingRecipe, _Log, _optimizer, epoch_batches, load_model  # noqa: E402
 
 
 def training_windows(config, max_docs: int | None):
@@ -81,54 +82,43 @@ def drawn_batches(windows, tc, steps: int) -> list[list[int]]:
 
 
 class Arms:
-    """The real training step and the bare one, on one model and optimizer."""
+    """The real training step (training's own, :class:`TrainingRecipe`'s) and the bare one,
+    on one model and optimizer."""
 
-    def __init__(self, model, tokenizer, windows, tc, log_path: Path):
+    def __init__(self, config, model, tokenizer, windows, log_path: Path):
         from accelerate import Accelerator
-        from transformers import get_linear_schedule_with_warmup
 
-        self.accelerator = Accelerator(mixed_precision=tc.mixed_precision,
-                                       gradient_accumulation_steps=tc.gradient_accumulation_steps)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=tc.learning_rate, weight_decay=tc.weight_decay)
-        self.model, self.optimizer = self.accelerator.prepare(model, optimizer)
-        self.scheduler = get_linear_schedule_with_warmup(optimizer, 0, 10 ** 9)
-        self.windows, self.pad_id, self.tc, self.log_path = windows, tokenizer.pad_token_id, tc, log_path
-        self.bare_steps = 0
+        tc = config.train
+        # Only what a training step reads is set up: no run directory, dataset or checkpoint.
+        self.recipe = recipe = TrainingRecipe(config)
+        recipe.accelerator = Accelerator(mixed_precision=tc.mixed_precision,
+                                         gradient_accumulation_steps=tc.gradient_accumulation_steps)
+        optimizer, recipe.scheduler, _ = _optimizer(model, tc, len(windows), 1)
+        recipe.model, recipe.optimizer = recipe.accelerator.prepare(model, optimizer)
+        recipe.tokenizer, recipe.log = tokenizer, _Log(log_path, True, keep_lines=0)
+        self.windows, self.pad_id, self.tc, self.bare_steps = windows, tokenizer.pad_token_id, tc, 0
 
     def real(self, batch: list[int]) -> None:
-        """One step of training's epoch loop (arner.training), collation included."""
-        accelerator, tc = self.accelerator, self.tc
-        ids, mask, labels = (t.to(accelerator.device) for t in pad_batch(
-            [self.windows[i] for i in batch], self.pad_id, with_labels=True))
-        with accelerator.accumulate(self.model):
-            loss = self.model(input_ids=ids, attention_mask=mask, labels=labels).loss
-            accelerator.backward(loss)
-            if accelerator.sync_gradients:
-                accelerator.clip_grad_norm_(self.model.parameters(), tc.max_grad_norm)
-            self.optimizer.step()
-            if accelerator.sync_gradients:
-                self.scheduler.step()
-            self.optimizer.zero_grad()
-        record = {"time": round(time.time(), 3), "step": 1, "loss": loss.item(),
-                  "lr": self.scheduler.get_last_lr()[0]}
-        with self.log_path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+        """One step of training's epoch loop: its step (collation included) and its log line."""
+        recipe = self.recipe
+        loss = recipe._train_step([self.windows[i] for i in batch])
+        recipe.log.write({"epoch": 1, "step": 1, "loss": loss, "lr": recipe.scheduler.get_last_lr()[0]})
 
     def collated(self, batch: list[int]) -> tuple[torch.Tensor, ...]:
-        return tuple(t.to(self.accelerator.device) for t in pad_batch(
+        return tuple(t.to(self.recipe.accelerator.device) for t in pad_batch(
             [self.windows[i] for i in batch], self.pad_id, with_labels=True))
 
     def bare(self, tensors: tuple[torch.Tensor, ...]) -> None:
         """Forward, backward and an optimizer step (every ``gradient_accumulation_steps``) only."""
         ids, mask, labels = tensors
-        self.model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+        self.recipe.model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
         self.bare_steps += 1
         if self.bare_steps % self.tc.gradient_accumulation_steps == 0:
-            self.optimizer.optimizer.step()
-            self.optimizer.optimizer.zero_grad()
+            self.recipe.optimizer.optimizer.step()
+            self.recipe.optimizer.optimizer.zero_grad()
 
     def synchronize(self) -> None:
-        if self.accelerator.device.type == "cuda":
+        if self.recipe.accelerator.device.type == "cuda":
             torch.cuda.synchronize()
 
 
@@ -177,7 +167,8 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
           f"{tc.group_by_length}), mixed precision {tc.mixed_precision}, {torch.get_num_threads()} threads, "
           f"blocks of {args.block}, {args.clock} clock; torch {torch.__version__}")
     with tempfile.TemporaryDirectory() as tmp:
-        arms = Arms(model, tokenizer, windows, tc, Path(tmp) / "train_log.jsonl")
+        log = Path(tmp) / "train_log.jsonl"
+        arms = Arms(dataclasses.replace(config, train=tc), model, tokenizer, windows, log)
         seconds = time_arms(arms, batches, args.block, CLOCKS[args.clock])
     figures = {"real_tokens": real_tokens, "padded_tokens": padded_tokens,
                "padding_share": 1 - real_tokens / padded_tokens, "loss_share": 1 - seconds["bare"] / seconds["real"]}
@@ -191,7 +182,7 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
     print(f"  loss share, 1 - bare/real time: {100 * figures['loss_share']:.1f}%; padding share: "
           f"{100 * figures['padding_share']:.1f}% of positions; together, real tokens/s of the real loop "
           f"against padded tokens/s of the bare one: {100 * figures['lost_share']:.1f}% lost")
-    figures |= print_hardware_share(arms.model, shapes, seconds, tc.mixed_precision, args.matmul_size)
+    figures |= print_hardware_share(model, shapes, seconds, tc.mixed_precision, args.matmul_size)
     return figures
 
 
@@ -226,7 +217,8 @@ def main() -> None:
                                                      "data seed; the model is built from them all)")
     parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
                         help="wall (default), or cpu: this process's CPU seconds, less disturbed by other "
-                             "processes on a busy machine (best with --threads 1; FLOP/s are then per CPU-second)")
+                             "processes on a busy machine (best with --threads 1); the matmul peak stays wall-timed, so "
+                             "read the share of it with the wall clock on an idle machine")
     parser.add_argument("--matmul-size", type=int, default=2048,
                         help="side of the square matrices of the matmul peak (default: 2048)")
     args = parser.parse_args()
