@@ -21,3 +21,13 @@ def root() -> Path:
 def doc_from_marks():
     """:func:`make_doc` as a fixture: ``doc_from_marks("d", text, [(surface, label), ...])``."""
     return make_doc
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run directory of a tiny model overfit on tiny_model.SENTENCES, built once per session."""
+    # imported here, so test files that never ask for the model do not load torch and transformers
+    from tiny_model import build_overfit_run, one_thread
+
+    with one_thread():
+        return build_overfit_run(tmp_path_factory.mktemp("tiny_run"))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from arner.spans import read_jsonl, write_jsonl
 
-from conftest import ROOT
-from test_predict import gold_sentences, tiny_run  # noqa: F401 - tiny_run is a fixture
+from support import ROOT
+from tiny_model import gold_sentences
 
 SCRIPT = ROOT / "benchmarks" / "predict_speed.py"
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from test_predict import SENTENCES, tiny_run  # noqa: F401 - tiny_run is a fixture
-from test_predict_cli import run_main, write_jsonl
+from predict_main import run_main, write_jsonl
+from support import ROOT
+from tiny_model import SENTENCES
 
 
 @pytest.fixture

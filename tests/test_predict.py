@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,13 +11,11 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from arner.align import AlignStats, bio_labels
-from arner.encoders.tiny import build_tiny_model
+from arner.align import AlignStats
 from arner.predict import (
     PreprocessSettings,
     Predictor,
     clean_spans,
-    pad_batch,
     cpu_has_bf16,
     resolve_dtype,
 )
@@ -37,79 +33,7 @@ from arner.predict_run import predict_stream
 import arner.predict as predict_module
 from arner.spans import Document, Span, validate_document
 
-from conftest import make_doc
-
-SENTENCES = [
-    ("قتل 12 من عناصر وحزب الله في دير الزور",
-     [("12", "CASUALTY"), ("حزب الله", "MILITIA"), ("دير الزور", "PLACE")]),
-    ("انتشرت الميليشيات الموالية لإيران في البوكمال",
-     [("الميليشيات الموالية لإيران", "MILITIA"), ("البوكمال", "PLACE")]),
-    ('وقتل 4 من لواء "فاطميون" بمدينة الميادين',
-     [("4", "CASUALTY"), ('لواء "فاطميون"', "MILITIA"), ("الميادين", "PLACE")]),
-    ("أصيب عنصران من قوات النظام بقصف على ريف حمص الشرقي",
-     [("عنصران", "CASUALTY"), ("ريف حمص الشرقي", "PLACE")]),
-]
-REPEATS = 4
-MAX_LENGTH, STRIDE = 32, 8  # small windows, so the long document crosses several edges
-
-
-def gold_sentences() -> list[Document]:
-    return [make_doc(f"s{i}", text, marks) for i, (text, marks) in enumerate(SENTENCES)]
-
-
-def long_document(repeats: int = REPEATS) -> Document:
-    """All sentences, ``repeats`` times over, as one document with its gold spans."""
-    unit = " ".join(text for text, _ in SENTENCES)
-    marks = [m for _, sentence_marks in SENTENCES for m in sentence_marks]
-    return make_doc("long", " ".join([unit] * repeats), marks * repeats)
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Tiny matrices run fastest on one thread, and do not crawl when other jobs hold the cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def build_overfit_run(directory: Path) -> Path:
-    """A run directory whose tiny model has learnt the sentences and the long document
-    window by window (seconds on a CPU), saved as training saves one."""
-    docs = gold_sentences() + [long_document()]
-    labels = bio_labels()
-    model, tokenizer = build_tiny_model([d.text for d in docs], labels, seed=0)
-    settings = PreprocessSettings(labels, True, ["حزب", "لواء", "إيران"], "none", MAX_LENGTH, STRIDE)
-    predictor = Predictor(model, tokenizer, settings, device="cpu")
-    ids, mask, gold = pad_batch(predictor.windows(docs), tokenizer.pad_token_id, with_labels=True)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    torch.manual_seed(0)
-    for step in range(1, 1001):
-        model.train()
-        logits = model(input_ids=ids, attention_mask=mask, labels=gold)
-        logits.loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        if step % 25 == 0 and bool((logits.logits.argmax(-1)[gold >= 0] == gold[gold >= 0]).all()):
-            break
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    settings.save(directory)
-    return directory
-
-
-_BUILT: dict[str, Path] = {}
-
-
-@pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One overfit run directory per session, shared with test_predict_cli.py."""
-    if "run" not in _BUILT:
-        with one_thread():
-            _BUILT["run"] = build_overfit_run(tmp_path_factory.mktemp("tiny_run"))
-    return _BUILT["run"]
+from tiny_model import REPEATS, SENTENCES, gold_sentences, long_document, one_thread
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import importlib.util
 import io
 import json
 import os
@@ -15,31 +14,17 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 from safetensors.torch import load_file, save_file
 
 from arner.data import main as data_main
 from arner.formats.conll import read_conll
 from arner.spans import read_jsonl
 
-from conftest import ROOT
-from test_predict import SENTENCES, gold_sentences, tiny_run  # noqa: F401 - tiny_run is a fixture
-
-_spec = importlib.util.spec_from_file_location("predict_cli", ROOT / "predict.py")
-cli = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cli)
+from predict_main import run_main, write_jsonl
+from support import ROOT
+from tiny_model import SENTENCES, gold_sentences
 
 GOLD = {doc.text: [(s.start, s.end, s.label) for s in doc.spans] for doc in gold_sentences()}
-
-
-def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
-    """predict.py's main() in this process, on one torch thread (restored afterwards)."""
-    before = torch.get_num_threads()
-    try:
-        code = cli.main([str(a) for a in args] + ["--threads", "1"])
-    finally:
-        torch.set_num_threads(before)
-    return code, capsys.readouterr().err
 
 
 def read_output(path: Path) -> list[dict]:
@@ -49,11 +34,6 @@ def read_output(path: Path) -> list[dict]:
 def spans_of(record: dict) -> list[tuple[int, int, str]]:
     assert all(s["text"] == record["text"][s["start"]:s["end"]] for s in record["spans"])
     return [(s["start"], s["end"], s["label"]) for s in record["spans"]]
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def test_round_trip_through_the_cli_and_back_from_label_studio(tiny_run: Path, tmp_path: Path, capsys) -> None:

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT
+from support import ROOT
 
 SCRIPT = ROOT / "benchmarks" / "train_speed.py"
 
