@@ -182,15 +182,16 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
     print(f"  loss share, 1 - bare/real time: {100 * figures['loss_share']:.1f}%; padding share: "
           f"{100 * figures['padding_share']:.1f}% of positions; together, real tokens/s of the real loop "
           f"against padded tokens/s of the bare one: {100 * figures['lost_share']:.1f}% lost")
-    figures |= print_hardware_share(model, shapes, seconds, tc.mixed_precision, args.matmul_size)
+    figures |= print_hardware_share(model, shapes, seconds, tc.mixed_precision, args.matmul_size,
+                                    CLOCKS[args.clock])
     return figures
 
 
-def print_hardware_share(model, shapes, seconds: dict[str, float], precision: str, size: int) -> dict:
+def print_hardware_share(model, shapes, seconds: dict[str, float], precision: str, size: int, clock) -> dict:
     """Each arm's model FLOP/s as a share of torch.matmul's at the precision the matmuls run in."""
     flops = training_flops(model, shapes)
     dtype = "bf16" if precision == "bf16" else "float32"
-    peak = matmul_peak(DTYPES[dtype], size)
+    peak = matmul_peak(DTYPES[dtype], size, clock=clock)
     print(f"against the hardware ({flops / 1e9:.1f} GFLOP: 6 x non-embedding parameters per token + attention "
           f"12 x layers x hidden x width; torch.matmul {size}x{size} {dtype}, {torch.get_num_threads()} threads, "
           f"{peak / 1e9:.1f} GFLOP/s):")
@@ -217,8 +218,8 @@ def main() -> None:
                                                      "data seed; the model is built from them all)")
     parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
                         help="wall (default), or cpu: this process's CPU seconds, less disturbed by other "
-                             "processes on a busy machine (best with --threads 1); the matmul peak stays wall-timed, so "
-                             "read the share of it with the wall clock on an idle machine")
+                             "processes on a busy machine (best with --threads 1); the matmul peak is timed "
+                             "by the same clock")
     parser.add_argument("--matmul-size", type=int, default=2048,
                         help="side of the square matrices of the matmul peak (default: 2048)")
     args = parser.parse_args()
