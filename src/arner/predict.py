@@ -47,6 +47,10 @@ class Predictor:
         self.device = torch.device(resolve_device(device or "auto"))
         self.dtype = resolve_dtype(dtype, self.device.type)
         self.model = model.to(self.device, DTYPES[self.dtype]).eval()
+        if self.dtype == "bf16" and self.device.type == "cpu":  # resolve_dtype checked native bf16
+            from arner.cpu_bf16 import pack_linears
+
+            pack_linears(self.model)  # the model is for inference from here on
         self.tokenizer = tokenizer
         self.settings = settings
         self.preprocessor = settings.preprocessor()
