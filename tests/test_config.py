@@ -63,7 +63,7 @@ def test_choices_come_from_the_literal_annotations() -> None:
                            "data.corpora=[{name: c, path: c.txt, format: csv}]"])
     message = str(caught.value)
     assert "3 problem(s)" in message
-    assert "train.mixed_precision: choose from ['no', 'fp16', 'bf16'], got 'fp32'" in message
+    assert "train.mixed_precision: choose from ['no', 'fp16', 'bf16', 'auto'], got 'fp32'" in message
     assert "model.normalize: choose from ['auto', 'none', 'light', 'arabert'], got 'arabic'" in message
     assert "data.corpora[0].format: choose from ['conll', 'jsonl'], got 'csv'" in message
     assert load_config(None, ["train.mixed_precision=bf16"]).train.mixed_precision == "bf16"
@@ -171,6 +171,6 @@ def test_help_shows_every_setting_with_its_type_default_and_help(capsys) -> None
         assert f.metadata.get("help"), f"{key}: no help text"
         assert f"\n  {key}: " in shown, f"{key} missing from --help"
     assert "\n  train.learning_rate: float = 0.00015\n      the encoder's peak learning rate" in shown
-    assert "\n  train.mixed_precision: no|fp16|bf16 = 'no'\n" in shown
+    assert "\n  train.mixed_precision: no|fp16|bf16|auto = 'no'\n" in shown
     assert "\n  data.corpora[].format: conll|jsonl = conll\n" in shown
     assert main([]) == 2  # no config: the usage, as "could not run"

@@ -148,3 +148,13 @@ def test_model_name_can_be_a_local_directory(tmp_path: Path) -> None:
     loaded, loaded_tokenizer = load_token_classifier(str(tmp_path / "local"), labels, local_files_only=True)
     assert loaded.config.id2label[1] == labels[1] and loaded_tokenizer.is_fast
     assert torch.equal(loaded.bert.embeddings.word_embeddings.weight, model.bert.embeddings.word_embeddings.weight)
+
+
+def test_mixed_precision_auto_is_bf16_only_where_it_runs_natively(monkeypatch) -> None:
+    from arner import training
+
+    monkeypatch.setattr(training, "auto_dtype", lambda device: "bf16")
+    assert training.resolve_mixed_precision("auto") == "bf16"
+    monkeypatch.setattr(training, "auto_dtype", lambda device: "float32")
+    assert training.resolve_mixed_precision("auto") == "no"
+    assert training.resolve_mixed_precision("bf16") == "bf16"  # an explicit choice stays

@@ -32,7 +32,7 @@ from arner.config import Config, config_to_dict, dump_config
 from arner.dataset import build_dataset, scored_sets
 from arner.gazetteers import load_gazetteers
 from arner.metrics import evaluate_documents
-from arner.predict import PreprocessSettings, Predictor, pad_batch
+from arner.predict import PreprocessSettings, Predictor, auto_dtype, pad_batch, resolve_device
 from arner.report import finish_run, metrics_table
 from arner.spans import Document, read_jsonl
 
@@ -78,10 +78,13 @@ class TrainingRecipe:
         from accelerate.utils import set_seed
 
         tc = self.tc
-        self.accelerator = Accelerator(mixed_precision=tc.mixed_precision,
+        precision = resolve_mixed_precision(tc.mixed_precision)
+        self.accelerator = Accelerator(mixed_precision=precision,
                                        gradient_accumulation_steps=tc.gradient_accumulation_steps)
         set_seed(tc.seed)
         self.say = self.accelerator.print
+        if tc.mixed_precision == "auto":
+            self.say(f"mixed precision: auto -> {precision}")
         main = self.accelerator.is_main_process
         if main:  # refuse before any work: a finished run, changed settings
             prepare_run_dir(self.run_dir, config_to_dict(self.config), tc.resume, tc.overwrite, tc.force_resume)
@@ -225,6 +228,18 @@ class TrainingRecipe:
         self.accelerator.unwrap_model(self.model).save_pretrained(directory)  # safetensors by default
         self.tokenizer.save_pretrained(directory)
         self.settings.save(directory)
+
+
+def resolve_mixed_precision(setting: str) -> str:
+    """``auto`` -> ``bf16`` where bf16 runs natively on the device training uses (the
+    check prediction's ``--dtype auto`` makes), else ``no``; other settings as given.
+
+    >>> resolve_mixed_precision("no"), resolve_mixed_precision("bf16")
+    ('no', 'bf16')
+    """
+    if setting != "auto":
+        return setting
+    return "bf16" if auto_dtype(resolve_device("auto")) == "bf16" else "no"
 
 
 def load_model(config: Config, train_docs: Sequence[Document]):
