@@ -171,6 +171,6 @@ def test_help_shows_every_setting_with_its_type_default_and_help(capsys) -> None
         assert f.metadata.get("help"), f"{key}: no help text"
         assert f"\n  {key}: " in shown, f"{key} missing from --help"
     assert "\n  train.learning_rate: float = 0.00015\n      the encoder's peak learning rate" in shown
-    assert "\n  train.mixed_precision: no|fp16|bf16|auto = 'auto'\n" in shown
+    assert "\n  train.mixed_precision: no|fp16|bf16|auto = auto\n" in shown
     assert "\n  data.corpora[].format: conll|jsonl = conll\n" in shown
     assert main([]) == 2  # no config: the usage, as "could not run"
