@@ -93,7 +93,7 @@ class Arms:
         self.recipe = recipe = TrainingRecipe(config)
         recipe.accelerator = Accelerator(mixed_precision=tc.mixed_precision,
                                          gradient_accumulation_steps=tc.gradient_accumulation_steps)
-        optimizer, recipe.scheduler, _ = _optimizer(model, tc, len(windows), 1)
+        optimizer, recipe.scheduler = _optimizer(model, tc, len(windows), 1)
         recipe.model, recipe.optimizer = recipe.accelerator.prepare(model, optimizer)
         recipe.tokenizer, recipe.log = tokenizer, _Log(log_path, True, keep_lines=0)
         self.windows, self.pad_id, self.tc, self.bare_steps = windows, tokenizer.pad_token_id, tc, 0

@@ -109,7 +109,7 @@ class TrainingRecipe:
         labels = config.data.labels
         seed_gold = {"seed": read_jsonl(config.data.seed_gold, labels=labels)} if config.data.seed_gold else {}
         self.windows = _report_alignment(self.predictor, self.splits, {**seed_gold, **self.scored}, self.say)
-        optimizer, self.scheduler, _ = _optimizer(model, self.tc, len(self.windows), accelerator.num_processes)
+        optimizer, self.scheduler = _optimizer(model, self.tc, len(self.windows), accelerator.num_processes)
         self.model, self.optimizer = accelerator.prepare(model, optimizer)
 
     def _find_checkpoint(self) -> Path | None:
@@ -292,7 +292,7 @@ def _optimizer(model, tc, n_windows: int, processes: int):
     steps = math.ceil(batches / tc.gradient_accumulation_steps)
     total = max(1, steps * tc.epochs)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_fraction * total), total)
-    return optimizer, scheduler, steps
+    return optimizer, scheduler
 
 
 def epoch_batches(n: int, batch_size: int, seed: int, epoch: int, rank: int, world: int,
