@@ -158,3 +158,31 @@ def test_mixed_precision_auto_is_bf16_only_where_it_runs_natively(monkeypatch) -
     monkeypatch.setattr(training, "auto_dtype", lambda device: "float32")
     assert training.resolve_mixed_precision("auto") == "no"
     assert training.resolve_mixed_precision("bf16") == "bf16"  # an explicit choice stays
+
+
+def test_the_fused_optimizer_makes_the_same_update_as_the_per_tensor_loop(doc_from_marks) -> None:
+    from types import SimpleNamespace
+
+    from arner.training import _optimizer
+
+    docs = [doc_from_marks(f"s{i}", t, m) for i, (t, m) in enumerate(SENTENCES)]
+    tc = SimpleNamespace(learning_rate=1e-3, head_learning_rate=1e-2, weight_decay=0.01, batch_size=2,
+                         gradient_accumulation_steps=1, epochs=1, warmup_fraction=0.0)
+    # eval(): no dropout, so both models see the same gradients
+    models = [build_tiny_model([d.text for d in docs], bio_labels(), seed=0)[0].eval() for _ in range(2)]
+    fused, _ = _optimizer(models[0], tc, n_windows=4, processes=1)
+    loop = torch.optim.AdamW([dict(g, params=list(p)) for g, p in zip(
+        fused.param_groups, ([p for n, p in models[1].named_parameters() if not n.startswith("classifier")],
+                             [p for n, p in models[1].named_parameters() if n.startswith("classifier")]))],
+        weight_decay=0.01, foreach=False)
+    assert fused.defaults["fused"] and not loop.defaults["fused"]
+    ids = torch.tensor([[2, 5, 7, 9, 3]])
+    for model, optimizer in zip(models, (fused, loop)):
+        for _ in range(3):
+            model(input_ids=ids, labels=torch.tensor([[0, 1, 2, 0, 0]])).loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    for a, b in zip(models[0].parameters(), models[1].parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert not torch.equal(models[0].classifier.weight, build_tiny_model(
+        [d.text for d in docs], bio_labels(), seed=0)[0].classifier.weight)  # the steps moved the weights

@@ -284,9 +284,11 @@ def _optimizer(model, tc, n_windows: int, processes: int):
 
     head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
     body = [p for n, p in model.named_parameters() if not n.startswith("classifier")]
+    # fused: one kernel over all parameters instead of a Python loop over each tensor
+    # (same update; on CPU the loop is a visible share of a small model's step)
     optimizer = torch.optim.AdamW(
         [{"params": body, "lr": tc.learning_rate}, {"params": head, "lr": tc.head_learning_rate}],
-        weight_decay=tc.weight_decay,
+        weight_decay=tc.weight_decay, fused=True,
     )
     batches = math.ceil(math.ceil(n_windows / tc.batch_size) / processes)
     steps = math.ceil(batches / tc.gradient_accumulation_steps)
