@@ -260,7 +260,7 @@ class TrainConfig:
 
     output_dir: str = field(default="runs/quickstart", metadata={"help": "the run directory"})
     seed: int = field(default=13, metadata={"help": "seeds training's random choices"})
-    epochs: int = field(default=6, metadata={"help": "at most this many epochs (early stopping may end sooner)"})
+    epochs: int = field(default=4, metadata={"help": "at most this many epochs (early stopping may end sooner)"})
     batch_size: int = field(default=16, metadata={"help": "training windows a step, per process"})
     eval_batch_size: int = field(default=64, metadata={"help": "windows a batch when predicting"})
     learning_rate: float = field(default=1.5e-4, metadata={"help": "the encoder's peak learning rate"})
