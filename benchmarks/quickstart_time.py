@@ -82,9 +82,10 @@ def run_once(config: str, overrides: list[str], cold: bool, run_dir: Path | None
 
 
 def print_spread(runs: list[dict], names: list) -> None:
-    """Mean, sample standard deviation and range over runs, per scored set and label."""
+    """Mean, sample standard deviation (one run has none) and range over runs, per scored
+    set and label."""
     print(f"\nover {len(runs)} runs ({' '.join(map(str, names))}): mean +- sd [min, max]")
-    for name in ("eval", "dev", "anercorp_test"):
+    for name in ("eval", "dev", "anercorp_test", "aqmar_test"):
         if name not in runs[0]:
             continue
         rows = {"micro": [r[name]["micro"]["f1"] for r in runs]}
@@ -92,7 +93,8 @@ def print_spread(runs: list[dict], names: list) -> None:
         if "floor" in runs[0][name]:
             rows["lookup floor micro"] = [r[name]["floor"]["micro"]["f1"] for r in runs]
         for label, values in rows.items():
-            print(f"{name} {label}: {statistics.mean(values):.3f} +- {statistics.stdev(values):.3f} "
+            spread = f"{statistics.stdev(values):.3f}" if len(values) > 1 else "-"
+            print(f"{name} {label}: {statistics.mean(values):.3f} +- {spread} "
                   f"[{min(values):.3f}, {max(values):.3f}]")
     seconds = [r["seconds"] for r in runs if "seconds" in r]
     if seconds:

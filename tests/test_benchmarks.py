@@ -64,3 +64,15 @@ def test_long_text_unpacks_joined_predictions_into_the_original_documents() -> N
     for separator in ("\n", " "):
         joined = long_text.pack_documents(gold, 2, separator)
         assert [d.spans for d in long_text.unpack(joined, gold, 2, separator)] == [g.spans for g in gold]
+
+
+def test_quickstart_spread_summarises_one_run_and_every_scored_set(tmp_path: Path) -> None:
+    import json
+
+    scores = {"micro": {"f1": 0.9}, "per_label": {"PLACE": {"f1": 0.8}}, "floor": {"micro": {"f1": 0.7}}}
+    (tmp_path / "metrics.json").write_text(json.dumps({"eval": scores, "aqmar_test": scores}), encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "quickstart_time.py"), "--summarise",
+                             str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "eval micro: 0.900 +- - [0.900, 0.900]" in result.stdout  # one run: no standard deviation
+    assert "aqmar_test lookup floor micro: 0.700" in result.stdout
