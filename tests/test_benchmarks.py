@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -67,8 +68,6 @@ def test_long_text_unpacks_joined_predictions_into_the_original_documents() -> N
 
 
 def test_quickstart_spread_summarises_one_run_and_every_scored_set(tmp_path: Path) -> None:
-    import json
-
     scores = {"micro": {"f1": 0.9}, "per_label": {"PLACE": {"f1": 0.8}}, "floor": {"micro": {"f1": 0.7}}}
     (tmp_path / "metrics.json").write_text(json.dumps({"eval": scores, "aqmar_test": scores}), encoding="utf-8")
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "quickstart_time.py"), "--summarise",
