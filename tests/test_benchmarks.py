@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from arner.align import SETTINGS_FILE
 from arner.spans import read_jsonl, write_jsonl
 
 from support import ROOT
@@ -75,3 +77,23 @@ def test_quickstart_spread_summarises_one_run_and_every_scored_set(tmp_path: Pat
     assert result.returncode == 0, result.stderr[-2000:]
     assert "eval micro: 0.900 +- - [0.900, 0.900]" in result.stdout  # one run: no standard deviation
     assert "aqmar_test lookup floor micro: 0.700" in result.stdout
+
+
+def test_robustness_scores_noisy_copies_against_the_same_gold(tmp_path: Path, tiny_run: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    write_jsonl(gold_sentences(), gold)
+    light_run = tmp_path / "light_run"
+    shutil.copytree(tiny_run, light_run)
+    settings = json.loads((light_run / SETTINGS_FILE).read_text(encoding="utf-8"))
+    (light_run / SETTINGS_FILE).write_text(json.dumps({**settings, "normalize": "light"}), encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "robustness.py"), "--model", str(light_run),
+                             "--gold", str(gold), "--kinds", "tatweel", "diacritics", "hamza", "--bootstrap", "50"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "(normalize=light)" in lines[0]
+    assert lines[1].strip().startswith("clean: micro F1 1.0000")
+    # the model reads light-normalised text: tatweel and diacritics never reach it
+    for kind in ("tatweel", "diacritics"):
+        assert any(line.strip().startswith(f"{kind}: micro F1 1.0000") and "+0.0 points" in line for line in lines)
+    assert any(line.strip().startswith("hamza: micro F1") and "against clean" in line for line in lines)
