@@ -28,7 +28,7 @@ from arner.spans import Document, read_jsonl  # noqa: E402
 
 # Per eligible character: a joining letter, a letter, a ya or kaf, a space.
 DEFAULT_RATES = {"tatweel": 0.05, "diacritics": 0.1, "persian": 1.0, "invisibles": 0.3, "hamza": 1.0,
-                 "final_ya": 1.0}
+                 "final_ya": 1.0, "spacing": 0.5}
 
 
 def noisy_predictions(predictor: Predictor, gold: Sequence[Document], kind: str, seed: int) -> list[Document]:

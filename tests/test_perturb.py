@@ -103,6 +103,14 @@ def test_hamza_and_final_ya_respell_letters_one_for_one() -> None:
         "أعلنت إسرائيل أن الغارة علي آبار النفط فى ريف دير الزور"
 
 
+def test_spacing_moves_spaces_around_punctuation_and_spans_still_map_back(doc_from_marks) -> None:
+    doc = doc_from_marks("d", "قصف على البوكمال، ثم على الميادين.", [("البوكمال", "PLACE"), ("الميادين", "PLACE")])
+    perturbed = perturb_document(doc, "spacing", rate=1.0, seed=0)
+    assert perturbed.noisy.text == "قصف على البوكمال ،ثم على الميادين ."
+    assert [perturbed.noisy.span_text(s) for s in perturbed.noisy.spans] == ["البوكمال", "الميادين"]
+    assert perturbed.to_original(perturbed.noisy) == doc
+
+
 def test_unknown_kinds_and_rates_are_refused(report: Document) -> None:
     with pytest.raises(ValueError, match="unknown perturbation 'typos'"):
         perturb_document(report, "typos", rate=0.1, seed=0)

@@ -17,10 +17,13 @@ starts there.
 - ``hamza``: alef written without its hamza or madda (``اسرائيل``, ``الى``), as
   hurried typing has it;
 - ``final_ya``: final ``ي`` and ``ى`` swapped (``فى``, ``علي``), as Egyptian
-  spelling and careless typing have them.
+  spelling and careless typing have them;
+- ``spacing``: the space after a comma or full stop dropped, or one put before it
+  (``البوكمال ،ثم``).
 
 The first four are noise that :func:`arner.encoders.sources.normalizer_for`
-``("light")`` removes; the last two are spellings it keeps as written.
+``("light")`` removes; ``hamza`` and ``final_ya`` are spellings it keeps as
+written; ``spacing`` never reaches a model, whose words are cut at punctuation.
 
 >>> from arner.spans import Document, Span
 >>> doc = Document("d", "قصف على دير الزور", (Span(8, 17, "PLACE"),))
@@ -47,6 +50,7 @@ PERSIAN_LETTERS = {"ي": "ی", "ى": "ی", "ك": "ک"}
 INVISIBLE_MARKS = ("\u200f", "\u200c")
 HAMZA_ALEFS = "أإآ"
 FINAL_YA = {"ي": "ى", "ى": "ي"}
+SPACED_PUNCTUATION = "،,؛:."
 _ARABIC_LETTER_RANGE = (0x0621, 0x064A)
 
 # One rewrite per perturbation: the character, its index, the text and the random
@@ -88,6 +92,14 @@ def _swap_final_ya(char: str, i: int, text: str, rng: random.Random, rate: float
     return char
 
 
+def _respace(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
+    if char == " " and i > 0 and text[i - 1] in SPACED_PUNCTUATION and rng.random() < rate:
+        return ""
+    if char in SPACED_PUNCTUATION and i > 0 and _is_letter(text[i - 1]) and rng.random() < rate:
+        return " " + char
+    return char
+
+
 def _mark(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
     if char == " " and rng.random() < rate:
         return char + rng.choice(INVISIBLE_MARKS)
@@ -101,6 +113,7 @@ PERTURBATIONS: dict[str, Rewrite] = {
     "invisibles": _mark,
     "hamza": _drop_hamza,
     "final_ya": _swap_final_ya,
+    "spacing": _respace,
 }
 
 
