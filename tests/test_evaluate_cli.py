@@ -455,3 +455,25 @@ def test_a_gold_file_that_is_not_utf8_names_the_line_and_the_byte(tmp_path: Path
     code, err = _main(capsys, "--gold", gold, "--pred", PERTURBED, "--out", tmp_path / "o")
     offset = data.index(b"\xd9\x22")
     assert code == 2 and f"{gold}:2: not UTF-8: byte b'\\xd9' at byte {offset} of the file" in err
+
+
+def test_known_span_files_split_recall_into_seen_and_unseen_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], doc_from_marks
+) -> None:
+    from arner.spans import write_jsonl
+
+    known = tmp_path / "train.jsonl"
+    write_jsonl([doc_from_marks("t", "قصف على دير الزور", [("دير الزور", "PLACE")])], known)
+    code = evaluate.main([str(a) for a in ("--gold", GOLD, "--pred", GOLD, "--known", known, "--bootstrap", "50",
+                                           "--out", tmp_path / "o")])
+    out = capsys.readouterr().out
+    assert code == 0
+    metrics = json.loads((tmp_path / "o" / "metrics.json").read_text(encoding="utf-8"))
+    novelty = metrics["novelty"]
+    assert novelty["seen"]["support"] == sum(
+        json.loads(GOLD.read_text(encoding="utf-8"))["text"][s["start"]:s["end"]] == "دير الزور"
+        for s in json.loads(GOLD.read_text(encoding="utf-8"))["spans"])
+    assert novelty["seen"]["support"] > 0 and novelty["unseen"]["recall"] == 1.0
+    assert novelty["seen"]["support"] + novelty["unseen"]["support"] == metrics["span_exact"]["micro"]["support"]
+    assert "recall on names unseen 1.000" in out
+    assert "## Names seen and unseen in training" in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")

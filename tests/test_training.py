@@ -85,6 +85,9 @@ def test_tiny_config_end_to_end_through_the_cli(tmp_path: Path) -> None:
         metrics["eval"]["micro"]["f1"] - metrics["eval"]["floor"]["micro"]["f1"], abs=1e-9)
     assert "| eval | micro, gazetteer lookup |" in result.stdout
     assert "## Lookup floor" in (run_dir / "reports" / "eval" / "report.md").read_text(encoding="utf-8")
+    # recall on names the training split never held, beside the names it did
+    novelty = metrics["eval"]["novelty"]
+    assert novelty["seen"]["support"] + novelty["unseen"]["support"] == metrics["eval"]["micro"]["support"]
     from transformers import pipeline
 
     tagger = pipeline("token-classification", model=str(run_dir), device="cpu")

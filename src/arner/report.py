@@ -236,6 +236,7 @@ def render_markdown(metrics: Mapping[str, Any], *, title: str = "Evaluation repo
         ("errors", "Errors", _errors_section),
         ("compare", "Paired comparison", _compare_section),
         ("floor", "Lookup floor (gazetteers, no learning)", _floor_section),
+        ("novelty", "Names seen and unseen in training", _novelty_section),
     ]
     for key, heading, render in sections:
         if metrics.get(key) is not None:
@@ -386,6 +387,27 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def novelty_line(novelty: Mapping[str, Any]) -> str:
+    """One line: exact recall on gold names unseen in training, beside seen ones."""
+    parts = []
+    for group in ("unseen", "seen"):
+        block = novelty[group]
+        interval = " [{:.3f}, {:.3f}]".format(*block["recall_ci"]) if block.get("recall_ci") else ""
+        parts.append(f"{group} {block['recall']:.3f}{interval} ({block['found']}/{block['support']})")
+    return "recall on names " + ", ".join(parts)
+
+
+def _novelty_section(novelty: Mapping[str, Any]) -> list[str]:
+    lines = [f"Exact recall of gold spans whose text is, or is not, a training span of the same label "
+             f"({novelty['known_names']} known names; `arner.metrics.novelty`).", "",
+             "| label | unseen: recall | found/support | seen: recall | found/support |", "|---|---:|---:|---:|---:|"]
+    rows = [*novelty["per_label"].items(), ("all", {g: novelty[g] for g in ("unseen", "seen")})]
+    for label, groups in rows:
+        cells = [f"{groups[g]['recall']:.3f} | {groups[g]['found']}/{groups[g]['support']}" for g in ("unseen", "seen")]
+        lines.append(f"| {label} | {' | '.join(cells)} |")
+    return [*lines, "", novelty_line(novelty) + "."]
+
+
 def _floor_section(floor: Mapping[str, Any]) -> list[str]:
     return [f"The {floor['name']} on the same documents, exact spans:", "",
             *_table_section(floor["span_exact"]), "", *_compare_section(floor["compare"])]
@@ -413,10 +435,12 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: RunState, confi
     from arner.baseline import LOOKUP_LABELS, score_floor
     from arner.dataset import scored_labels
     from arner.gazetteers import load_gazetteers
+    from arner.metrics.novelty import known_surfaces, novelty_recall
     from arner.predict import Predictor
 
     predictor = Predictor.from_dir(run_dir, batch_size=config.train.eval_batch_size)
     gazetteers = load_gazetteers(config.data.gazetteers)
+    known = known_surfaces(splits["train"])
     metrics: dict = {"best_epoch": state.best_epoch, "dev_f1_at_best": state.best_dev_f1}
     for name, docs in [("dev", splits["dev"]), ("test", splits["test"]), *scored.items()]:
         if not docs:
@@ -427,10 +451,12 @@ def finish_run(run_dir: Path, splits: dict, scored: dict, state: RunState, confi
         full = evaluate_documents(docs, predictions, labels=labels, seed=config.train.seed)
         if set(labels) & set(LOOKUP_LABELS):  # ANERcorp's own four types have no floor
             full["floor"] = score_floor(docs, full, gazetteers, labels=labels, seed=config.train.seed)
+        full["novelty"] = novelty_recall(docs, predictions, known, labels=labels, seed=config.train.seed)
         write_report(full, run_dir / "reports" / name, title=f"{config.name}: {name}", predictions=predictions)
         metrics[name] = dict(full["span_exact"])
         if "floor" in full:
             metrics[name] |= {"floor": full["floor"]["span_exact"], "model_minus_floor": full["floor"]["compare"]}
+        metrics[name]["novelty"] = {group: full["novelty"][group] for group in ("unseen", "seen")}
     plot_loss_curve(run_dir / "train_log.jsonl", run_dir / "loss.png")
     write_model_card(run_dir, config, metrics, state.resumed_from)
     write_atomic(run_dir / METRICS_FILE, json.dumps(metrics, indent=2))  # last: marks the run finished

@@ -7,6 +7,7 @@
     arner evaluate ... --compare OTHER_DIR   # paired bootstrap against another run
     arner evaluate --gold GOLD.jsonl --baseline gazetteer --out DIR   # the lookup floor alone
     arner evaluate --gold GOLD.jsonl --model RUN_DIR --baseline gazetteer --out DIR  # floor beside
+    arner evaluate ... --known data/train/*.spans.jsonl   # recall on names unseen there, beside seen
 
 ``python evaluate.py ...`` at the repository root is the same command.
 
@@ -37,7 +38,8 @@ from arner.commands import fail, parse
 from arner.gazetteers import load_gazetteers
 from arner.corpora import CORPUS_LABEL_MAPS, load_benchmark, load_label_map, mapped_labels
 from arner.metrics import EvaluationError, Source, compare_runs, evaluate_documents, read_documents
-from arner.report import PREDICTIONS_FILE, check_report_folder, load_per_document, write_report
+from arner.metrics.novelty import known_surfaces, novelty_recall
+from arner.report import PREDICTIONS_FILE, check_report_folder, load_per_document, novelty_line, write_report
 from arner.spans import LABELS, SpanError
 
 
@@ -93,6 +95,11 @@ def build_parser(prog: str = "arner evaluate") -> argparse.ArgumentParser:
         metavar="OTHER_DIR",
         help="another evaluation folder on the same gold: "
         "paired bootstrap of the micro-F1 difference",
+    )
+    parser.add_argument(
+        "--known", type=Path, nargs="+", metavar="SPANS.jsonl",
+        help="span files a model was trained on: recall on gold names unseen in them, beside seen "
+        "(arner.metrics.novelty)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
     return parser
@@ -184,6 +191,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if gazetteers is not None:
         metrics["floor"] = score_floor(gold, metrics, gazetteers, labels=metrics["labels"],
                                        bootstrap=args.bootstrap, seed=args.seed)
+    if args.known:
+        known = known_surfaces(doc for path in args.known for doc in read_documents(path)[0])
+        metrics["novelty"] = novelty_recall(gold, pred, known, labels=metrics["labels"],
+                                            bootstrap=args.bootstrap, seed=args.seed)
     if other is not None:
         metrics["compare"] = compare_runs(
             metrics["per_document"],
@@ -215,5 +226,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "arner evaluate") -> int
             compare = metrics["floor"]["compare"]
             print(f"gazetteer lookup floor micro F1 {compare['other_f1']:.4f}; "
                   f"model minus floor {compare['delta']:+.4f} {compare['delta_ci'] or ''}")
+        if "novelty" in metrics:
+            print(novelty_line(metrics["novelty"]))
     return 0
 
