@@ -42,3 +42,39 @@ def test_no_span_swallows_a_proclitic_before_the_article(docs) -> None:
 def test_eval_texts_never_appear_in_seed() -> None:
     seed = (DATA / "seed" / "article.txt").read_text(encoding="utf-8")
     assert not [d.id for d in read_jsonl(EVAL) if d.text in seed]
+
+
+# ---------------------------------------------------------------- novel_names.spans.jsonl
+
+NOVEL = DATA / "eval" / "novel_names.spans.jsonl"
+
+
+@pytest.fixture(scope="module")
+def novel():
+    return read_jsonl(NOVEL)
+
+
+def test_novel_names_set_size_and_label_counts(novel) -> None:
+    assert len(novel) >= 100
+    counts = Counter(s.label for d in novel for s in d.spans)
+    assert counts["PLACE"] >= 300 and counts["MILITIA"] >= 100 and counts["CASUALTY"] >= 100, counts
+
+
+def test_two_thirds_of_novel_set_names_are_neither_trained_on_nor_listed(novel) -> None:
+    """The set's point: names a model can only read from their context."""
+    from arner.metrics.novelty import known_surfaces, surface_key
+
+    written = [d for path in sorted((DATA / "train").glob("*.spans.jsonl")) for d in read_jsonl(path)]
+    known = {key for key, _ in known_surfaces([*written, *read_jsonl(DATA / "seed" / "article.spans.jsonl")])}
+    known |= {surface_key(name) for name in load_gazetteers(DATA / "gazetteers").all_names()}
+    names = [surface_key(d.span_text(s)) for d in novel for s in d.spans if s.label in ("MILITIA", "PLACE")]
+    unseen = sum(name not in known for name in names) / len(names)
+    assert unseen >= 2 / 3, f"only {unseen:.1%} of the names are new"
+
+
+def test_novel_set_shares_no_sentence_with_training_or_the_other_sets(novel) -> None:
+    from arner.dataset import near_duplicates
+
+    others = [d for path in sorted((DATA / "train").glob("*.spans.jsonl")) for d in read_jsonl(path)]
+    others += read_jsonl(EVAL)
+    assert near_duplicates(novel, others, threshold=0.3) == []
