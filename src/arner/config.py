@@ -238,8 +238,9 @@ class ModelConfig:
         "help": "reads each line (paragraph) on its own; off for corpora whose lines are one paragraph's "
                 "sentences (data.corpora[].join)"})
     normalize: Normalize = field(default="auto", metadata={
-        "help": "text normalisation, offsets kept: auto (arabert for AraBERT models, else none), none, "
-                "light (diacritics, tatweel, invisible marks, Arabic-Indic digits) or arabert"})
+        "help": "text normalisation, offsets kept: auto (arabert for AraBERT models, else light), none, "
+                "light (diacritics, tatweel, invisible marks, Arabic-Indic digits, Persian yeh and keheh) "
+                "or arabert"})
     cache_dir: str | None = field(default=None, metadata={
         "help": "where encoders are downloaded or converted (null: the default cache)"})
     local_files_only: bool = field(default=False, metadata={

@@ -3,10 +3,10 @@
 Each perturbation rewrites a gold document character by character and carries its
 spans to the new offsets; spans predicted on the noisy copy map back onto the
 original text (:meth:`Perturbed.to_original`), so noisy and clean readings are
-scored against the same gold and can be compared document by document. A character added after a letter belongs to that letter (a
-diacritic or tatweel inside a name stays inside its span); marks added after a
-space belong to the space, so they sit between words, outside any span that
-starts there.
+scored against the same gold and can be compared document by document. A character
+added after a letter belongs to that letter (a diacritic or tatweel inside a name
+stays inside its span); marks added after a space belong to the space, so they sit
+between words, outside any span that starts there.
 
 - ``tatweel``: stretches words the way headlines and emphasis do (``ميليـــشيا``);
 - ``diacritics``: short vowels, shadda and tanween on some letters (``قُتِلَ``, ``حزبُ``);
@@ -54,7 +54,8 @@ SPACED_PUNCTUATION = "،,؛:."
 _ARABIC_LETTER_RANGE = (0x0621, 0x064A)
 
 # One rewrite per perturbation: the character, its index, the text and the random
-# source give the string that replaces it (the character itself plus anything added).
+# source give the string that replaces it: the character with anything added, another
+# character, or nothing (a dropped space).
 Rewrite = Callable[[str, int, str, random.Random, float], str]
 
 

@@ -33,9 +33,11 @@ class ModelLoadError(RuntimeError):
 def normalizer_for(name: str) -> Callable[[str], Normalized] | None:
     """The offset-keeping normaliser called ``name`` (``none`` gives None).
 
-    ``light`` removes diacritics, tatweel and invisible marks and maps
-    Arabic-Indic digits, keeping letters as written. ``arabert`` is exactly
-    AraBERT v0.2's preprocessing (for aubmindlab/bert-base-arabertv02), with offsets.
+    ``light`` removes diacritics, tatweel and invisible marks, maps Arabic-Indic
+    digits and folds the Persian yeh and keheh that Persian and Kurdish keyboards
+    type for Arabic ``ي`` and ``ك``; alef, ya and ta marbuta stay as written.
+    ``arabert`` is exactly AraBERT v0.2's preprocessing (for
+    aubmindlab/bert-base-arabertv02), with offsets.
     """
     if name == "none":
         return None
@@ -44,18 +46,22 @@ def normalizer_for(name: str) -> Callable[[str], Normalized] | None:
 
         return arabert_v2_normalize
     if name == "light":
-        options = NormalizeOptions(alef=False, ya=False, ta_marbuta=False, persian=False)
+        options = NormalizeOptions(alef=False, ya=False, ta_marbuta=False)
         return lambda text: normalize(text, options)
     raise ValueError(f"unknown normalizer {name!r}; choose from {NORMALIZERS}")
 
 
 def auto_normalizer(model_name: str) -> str:
-    """The preprocessing a model was pretrained with: AraBERT's for AraBERT models.
+    """AraBERT's own preprocessing for AraBERT models, ``light`` for every other.
+
+    Why ``light``: real news stretches words with tatweel, vocalises some letters
+    and may carry Persian letters, which written training text rarely does; a model
+    that reads them raw misses names it knows (``benchmarks/robustness.py``).
 
     >>> auto_normalizer("aubmindlab/bert-base-arabertv02"), auto_normalizer("offline-e5")
-    ('arabert', 'none')
+    ('arabert', 'light')
     """
-    return "arabert" if "arabert" in model_name.lower() else "none"
+    return "arabert" if "arabert" in model_name.lower() else "light"
 
 
 def load_token_classifier(
