@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from arner.align import entity_labels  # noqa: E402
 from arner.corpora import pack_documents  # noqa: E402
 from arner.metrics import compare_runs, evaluate_documents  # noqa: E402
 from arner.predict import Predictor  # noqa: E402
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.join < 2:
         parser.error(f"--join: at least 2, got {args.join}")
     predictor = Predictor.from_dir(args.model)
-    labels = list(dict.fromkeys(tag[2:] for tag in predictor.settings.labels if tag != "O"))
+    labels = entity_labels(predictor.settings.labels)
     gold = read_jsonl(args.gold, labels=labels)
     separator = SEPARATORS[args.separator]
     one_by_one, joined = read_both_ways(predictor, gold, args.join, separator)

@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from arner.align import entity_labels  # noqa: E402
 from arner.metrics import compare_runs, evaluate_documents  # noqa: E402
 from arner.perturb import PERTURBATIONS, perturb_documents  # noqa: E402
 from arner.predict import Predictor  # noqa: E402
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bootstrap", type=int, default=1000)
     args = parser.parse_args(argv)
     predictor = Predictor.from_dir(args.model)
-    labels = list(dict.fromkeys(tag[2:] for tag in predictor.settings.labels if tag != "O"))
+    labels = entity_labels(predictor.settings.labels)
     gold = read_jsonl(args.gold, labels=labels)
     print(f"{args.model} (normalize={predictor.settings.normalize}) on {args.gold}, {len(gold)} documents")
     clean = evaluate_documents(gold, predictor.predict([g.with_spans(()) for g in gold]), labels=labels,

@@ -54,17 +54,22 @@ def novel():
     return read_jsonl(NOVEL)
 
 
+@pytest.fixture(scope="module")
+def written():
+    """The written training corpus, every file."""
+    return [d for path in sorted((DATA / "train").glob("*.spans.jsonl")) for d in read_jsonl(path)]
+
+
 def test_novel_names_set_size_and_label_counts(novel) -> None:
     assert len(novel) >= 100
     counts = Counter(s.label for d in novel for s in d.spans)
     assert counts["PLACE"] >= 300 and counts["MILITIA"] >= 100 and counts["CASUALTY"] >= 100, counts
 
 
-def test_two_thirds_of_novel_set_names_are_neither_trained_on_nor_listed(novel) -> None:
+def test_two_thirds_of_novel_set_names_are_neither_trained_on_nor_listed(novel, written) -> None:
     """The set's point: names a model can only read from their context."""
     from arner.metrics.novelty import known_surfaces, surface_key
 
-    written = [d for path in sorted((DATA / "train").glob("*.spans.jsonl")) for d in read_jsonl(path)]
     known = {key for key, _ in known_surfaces([*written, *read_jsonl(DATA / "seed" / "article.spans.jsonl")])}
     known |= {surface_key(name) for name in load_gazetteers(DATA / "gazetteers").all_names()}
     names = [surface_key(d.span_text(s)) for d in novel for s in d.spans if s.label in ("MILITIA", "PLACE")]
@@ -72,9 +77,7 @@ def test_two_thirds_of_novel_set_names_are_neither_trained_on_nor_listed(novel) 
     assert unseen >= 2 / 3, f"only {unseen:.1%} of the names are new"
 
 
-def test_novel_set_shares_no_sentence_with_training_or_the_other_sets(novel) -> None:
+def test_novel_set_shares_no_sentence_with_training_or_the_other_sets(novel, written) -> None:
     from arner.dataset import near_duplicates
 
-    others = [d for path in sorted((DATA / "train").glob("*.spans.jsonl")) for d in read_jsonl(path)]
-    others += read_jsonl(EVAL)
-    assert near_duplicates(novel, others, threshold=0.3) == []
+    assert near_duplicates(novel, [*written, *read_jsonl(EVAL)], threshold=0.3) == []

@@ -43,6 +43,15 @@ def bio_labels(labels: Sequence[str] = LABELS) -> list[str]:
     return ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
 
 
+def entity_labels(tags: Sequence[str]) -> list[str]:
+    """The entity types of a classifier's ``B-``/``I-`` label list, in order: :func:`bio_labels` undone.
+
+    >>> entity_labels(bio_labels(["MILITIA", "PLACE"]))
+    ['MILITIA', 'PLACE']
+    """
+    return list(dict.fromkeys(tag[2:] for tag in tags if tag != "O"))
+
+
 @dataclass(frozen=True)
 class Preprocessor:
     """Text -> words with raw offsets. ``normalizer`` returns a :class:`Normalized`."""
