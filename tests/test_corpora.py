@@ -227,3 +227,22 @@ def test_label_map_file_is_checked(tmp_path: Path) -> None:
     bad.write_text("LOC: CITY\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"bad\.yaml: entry 'LOC': 'CITY' is not one of"):
         load_label_map(bad)
+
+
+def test_invented_names_replace_a_share_of_a_corpus_in_place(tmp_path: Path) -> None:
+    corpus = written_corpus(tmp_path)
+    corpus.variants, corpus.invent_names = 0, 1.0
+    config = load_config(None, ["data.eval_set=null", "data.test_corpora=[]"]).data
+    config.seed_gold, config.corpora = None, [corpus]
+    splits = build_dataset(config).splits
+    assert len(splits["train"]) == 3  # renamed in place: no documents added
+    assert [d.text for d in splits["dev"]] == ["أصيب عنصران من قسد في الحسكة"]  # dev is never renamed
+    names = {d.span_text(s) for d in splits["train"] for s in d.spans if s.label != "CASUALTY"}
+    assert names and not names & SURFACES  # every name invented, none from the corpus
+    assert {d.span_text(s) for d in splits["train"] for s in d.spans if s.label == "CASUALTY"} == {"5"}
+    assert any(d.text.startswith("قتل 5 من ") for d in splits["train"])
+
+
+def test_invent_names_must_be_a_probability() -> None:
+    problems = CorpusConfig(name="c", path="p", invent_names=1.5).problems("data.corpora[0]", ["PLACE"])
+    assert problems == ["data.corpora[0].invent_names: a probability in [0, 1], got 1.5"]

@@ -72,6 +72,9 @@ class CorpusConfig:
     variants: int = field(default=0, metadata={
         "help": "gazetteer-substituted variants of each training document (the seed's augmentation, with "
                 "its proclitic and number rules; originals are kept)"})
+    invent_names: float = field(default=0.0, metadata={
+        "help": "share of the MILITIA and PLACE surfaces of its training documents renamed in place with "
+                "invented names (arner.invent), so that context, not a known name, carries them"})
     pack: int = field(default=0, metadata={
         "help": "joins that many training documents (shuffled order) into one, a line apart, so the model "
                 "also reads article-length inputs with a headline or dateline mid-window (0 or 1: none)"})
@@ -100,6 +103,8 @@ class CorpusConfig:
                                    self.join) < 0:
             out.append(f"{where}: weight must be > 0, max_documents, dev_documents, variants, pack "
                        f"and join >= 0")
+        if not 0 <= self.invent_names <= 1:
+            out.append(f"{where}.invent_names: a probability in [0, 1], got {self.invent_names}")
         if self.dev_path and self.format != "jsonl":
             out.append(f"{where}.dev_path: only for format jsonl, got format {self.format!r}")
         allowed = [*labels, OUTSIDE, UNKNOWN]

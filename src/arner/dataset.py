@@ -20,6 +20,7 @@ from arner.augment import AugmentOptions, augment_document, variant_rng
 from arner.config import DataConfig
 from arner.corpora import load_corpus, pack_documents, sample_training, split_corpus
 from arner.gazetteers import load_gazetteers
+from arner.invent import rename_mentions
 from arner.spans import LABELS, Document, Span, SpanError, read_jsonl, write_jsonl
 from arner.text import normalize, sentences
 
@@ -112,7 +113,7 @@ def build_dataset(config: DataConfig) -> BuildResult:
     """The seeded dataset (seed split by sentence, each split augmented) plus corpora."""
     result = BuildResult({name: [] for name in SPLITS})
     gazetteers = load_gazetteers(config.gazetteers) if config.seed_gold or any(
-        c.variants for c in config.corpora) else None
+        c.variants or c.invent_names for c in config.corpora) else None
     if config.seed_gold:
         seed_docs = read_jsonl(config.seed_gold, labels=config.labels)
         sentence_docs = [s for doc in seed_docs for s in split_sentences(doc)]
@@ -128,12 +129,7 @@ def build_dataset(config: DataConfig) -> BuildResult:
         train, dev = split_corpus(_held_out_removed(docs, held_out, corpus.name), corpus, config.seed + index)
         if corpus.dev_path:
             dev += _held_out_removed(load_corpus(corpus, config.labels, dev=True) or [], held_out, corpus.name)
-        if corpus.variants:
-            train, skipped = expand(train, config, gazetteers, variants=corpus.variants)
-            result.duplicates_skipped += skipped
-        if corpus.pack > 1:
-            train = pack_documents(train, corpus.pack)
-        result.splits["train"] += sample_training(train, corpus, config.seed + index)
+        result.splits["train"] += _training_documents(train, corpus, config, gazetteers, index, result)
         result.splits["dev"] += dev
     for name in ("train", "dev"):
         if not result.splits[name]:
@@ -141,6 +137,22 @@ def build_dataset(config: DataConfig) -> BuildResult:
     check_no_leakage(result.splits, sorted(held_out))
     result.stats = dataset_stats(result.splits)
     return result
+
+
+def _training_documents(train: list[Document], corpus, config: DataConfig, gazetteers, index: int,
+                        result: BuildResult) -> list[Document]:
+    """A corpus's training documents: renamed, expanded, packed and sampled as it asks."""
+    if corpus.invent_names:
+        # names of the lists and of the corpus itself are never invented by accident
+        avoid = gazetteers.all_names() | {d.text[s.start:s.end] for d in train for s in d.spans}
+        train = [rename_mentions(d, corpus.invent_names, variant_rng(config.seed, d.id, 0), avoid)
+                 for d in train]
+    if corpus.variants:
+        train, skipped = expand(train, config, gazetteers, variants=corpus.variants)
+        result.duplicates_skipped += skipped
+    if corpus.pack > 1:
+        train = pack_documents(train, corpus.pack)
+    return sample_training(train, corpus, config.seed + index)
 
 
 def _held_out_removed(docs: list[Document], texts: set[str], name: str) -> list[Document]:
