@@ -116,3 +116,15 @@ def test_unknown_kinds_and_rates_are_refused(report: Document) -> None:
         perturb_document(report, "typos", rate=0.1, seed=0)
     with pytest.raises(ValueError, match=r"rate must be in \[0, 1\], got 1.5"):
         perturb_document(report, "tatweel", rate=1.5, seed=0)
+
+
+def test_folded_normalisation_also_undoes_hamza_and_final_ya(root: Path) -> None:
+    folded = normalizer_for("folded")
+    docs = read_jsonl(root / "data" / "eval" / "conflict_news.spans.jsonl")[:40]
+    for kind in ("hamza", "final_ya", "tatweel", "diacritics", "persian", "invisibles"):
+        for perturbed in perturb_documents(docs, kind, rate=1.0, seed=2):
+            assert folded(perturbed.noisy.text).text == folded(perturbed.original.text).text, (kind, perturbed.original.id)
+    text = "أعلنت إسرائيـل مقتل ٣ على طريق آمرلي في مدينة"
+    out = folded(text)
+    assert out.text == "اعلنت اسرائيل مقتل 3 علي طريق امرلي في مدينة"  # ta marbuta kept
+    assert text[slice(*out.to_raw(6, 13))] == "إسرائيـل"  # offsets still reach the raw text

@@ -36,7 +36,7 @@ from arner.spans import LABELS, OUTSIDE
 # Choices are Literal types: loading checks a value against its field's annotation.
 NumberStyle = Literal["digits", "arabic_indic", "words"]
 CorpusFormat = Literal["conll", "jsonl"]
-Normalize = Literal["auto", "none", "light", "arabert"]
+Normalize = Literal["auto", "none", "light", "folded", "arabert"]
 MixedPrecision = Literal["no", "fp16", "bf16", "auto"]
 NUMBER_STYLES: tuple[str, ...] = typing.get_args(NumberStyle)
 UNKNOWN = "UNKNOWN"
@@ -244,8 +244,8 @@ class ModelConfig:
                 "sentences (data.corpora[].join)"})
     normalize: Normalize = field(default="auto", metadata={
         "help": "text normalisation, offsets kept: auto (arabert for AraBERT models, else light), none, "
-                "light (diacritics, tatweel, invisible marks, Arabic-Indic digits, Persian yeh and keheh) "
-                "or arabert"})
+                "light (diacritics, tatweel, invisible marks, Arabic-Indic digits, Persian yeh and keheh), "
+                "folded (light, and every alef bare, final alef maqsura as ya) or arabert"})
     cache_dir: str | None = field(default=None, metadata={
         "help": "where encoders are downloaded or converted (null: the default cache)"})
     local_files_only: bool = field(default=False, metadata={

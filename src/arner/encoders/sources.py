@@ -16,7 +16,7 @@ from arner.text import Normalized, NormalizeOptions, normalize
 
 OFFLINE_E5 = "offline-e5"
 TINY = "tiny"
-NORMALIZERS = ("none", "light", "arabert")
+NORMALIZERS = ("none", "light", "folded", "arabert")
 
 
 class ModelLoadError(RuntimeError):
@@ -36,6 +36,9 @@ def normalizer_for(name: str) -> Callable[[str], Normalized] | None:
     ``light`` removes diacritics, tatweel and invisible marks, maps Arabic-Indic
     digits and folds the Persian yeh and keheh that Persian and Kurdish keyboards
     type for Arabic ``ي`` and ``ك``; alef, ya and ta marbuta stay as written.
+    ``folded`` is ``light`` that also writes every alef as a bare ``ا`` (``إسرائيل``,
+    ``اسرائيل``) and final ``ى`` as ``ي`` (``على``, ``علي``): hurried and Egyptian
+    spellings then read as the careful ones, at the price of those distinctions.
     ``arabert`` is exactly AraBERT v0.2's preprocessing (for
     aubmindlab/bert-base-arabertv02), with offsets.
     """
@@ -45,8 +48,9 @@ def normalizer_for(name: str) -> Callable[[str], Normalized] | None:
         from arner.arabert_prep import arabert_v2_normalize
 
         return arabert_v2_normalize
-    if name == "light":
-        options = NormalizeOptions(alef=False, ya=False, ta_marbuta=False)
+    if name in ("light", "folded"):
+        folded = name == "folded"
+        options = NormalizeOptions(alef=folded, ya=folded, ta_marbuta=False)
         return lambda text: normalize(text, options)
     raise ValueError(f"unknown normalizer {name!r}; choose from {NORMALIZERS}")
 
