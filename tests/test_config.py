@@ -64,7 +64,7 @@ def test_choices_come_from_the_literal_annotations() -> None:
     message = str(caught.value)
     assert "3 problem(s)" in message
     assert "train.mixed_precision: choose from ['no', 'fp16', 'bf16', 'auto'], got 'fp32'" in message
-    assert "model.normalize: choose from ['auto', 'none', 'light', 'arabert'], got 'arabic'" in message
+    assert "model.normalize: choose from ['auto', 'none', 'light', 'folded', 'arabert'], got 'arabic'" in message
     assert "data.corpora[0].format: choose from ['conll', 'jsonl'], got 'csv'" in message
     assert load_config(None, ["train.mixed_precision=bf16"]).train.mixed_precision == "bf16"
     # unquoted YAML no is false: it still means no mixed precision

@@ -95,6 +95,21 @@ def test_a_model_saved_before_line_windows_loads_without_them(tmp_path: Path) ->
     assert PreprocessSettings.load(tmp_path).line_windows is False
 
 
+@pytest.mark.parametrize("split", [True, False])
+def test_coordinated_villages_are_split_when_the_model_says_so(predictor: Predictor, monkeypatch, split: bool) -> None:
+    text = "تعرضت قريتا عين شيب وقورقنيا لغارات"
+    read_as = {0: [Span(12, 19, "PLACE", {"score": 0.9}), Span(20, 28, "PLACE", {"score": 0.9})]}
+    monkeypatch.setattr(predict_module, "decode_window_predictions", lambda *args: read_as)
+    settings = PreprocessSettings(**{**predictor.settings.__dict__, "split_coordination": split})
+    doc = Predictor(predictor.model, predictor.tokenizer, settings).predict([Document("d", text)])[0]
+    assert [doc.span_text(s) for s in doc.spans] == ["عين شيب", "قورقنيا" if split else "وقورقنيا"]
+
+
+def test_models_saved_before_the_coordination_rule_keep_their_output(tmp_path: Path) -> None:
+    (tmp_path / "arner.json").write_text('{"labels": ["PLACE"], "max_length": 64, "stride": 16}', encoding="utf-8")
+    assert PreprocessSettings.load(tmp_path).split_coordination is False
+
+
 def test_a_100000_character_document_is_predicted_whole_and_fast(predictor: Predictor) -> None:
     unit = long_document().text + " "
     text = (unit * (100_000 // len(unit) + 1))[:100_000]

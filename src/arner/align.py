@@ -87,6 +87,9 @@ class PreprocessSettings:
     snap_to_words: bool = True
     # False for models saved before the setting existed: they were trained that way.
     line_windows: bool = False
+    # arner.coordination on the output; False for models saved before it, so that their
+    # recorded predictions stay reproducible.
+    split_coordination: bool = False
 
     def preprocessor(self) -> Preprocessor:
         from arner.encoders.sources import normalizer_for

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from arner.config import UNKNOWN, CorpusConfig
+from arner.coordination import follows_span, glued_conjunction
 from arner.formats.conll import ConllReport, map_labels, read_conll
 from arner.numbers import parse_number
 from arner.spans import LABELS, OUTSIDE, Document, Span, read_jsonl
@@ -102,16 +103,23 @@ def split_proclitics(doc: Document, lexicon: frozenset[str]) -> Document:
 
     The cut is the tokenizer's own rule (:func:`arner.text.tokenize` with
     ``split_clitics``), with ``lexicon`` as the known names, so ``بغداد`` and
-    ``لبنان`` keep their first letter.
+    ``لبنان`` keep their first letter; and, for names it does not know, the
+    coordination rule (:mod:`arner.coordination`): ``و`` glued to a name right after
+    another of its label is a conjunction (``أشبيلية وقرطبة``).
 
-    >>> doc = Document("d", "وصل وبريطانيا ولبنان والصين", (Span(4, 13, "PLACE"), Span(14, 20, "PLACE"), Span(21, 27, "PLACE")))
+    >>> doc = Document("d", "وصل وبريطانيا ولبنان والصين ووهران", tuple(Span(a, b, "PLACE") for a, b in ((4, 13), (14, 20), (21, 27), (28, 34))))
     >>> [doc.span_text(s) for s in split_proclitics(doc, frozenset({"بريطانيا", "لبنان"})).spans]
-    ['بريطانيا', 'لبنان', 'الصين']
+    ['بريطانيا', 'لبنان', 'الصين', 'وهران']
     """
-    spans = []
-    for span in doc.spans:
+    spans: list[Span] = []
+    for span in sorted(doc.spans, key=lambda s: s.start):
         tokens = tokenize(doc.text[span.start : span.end], split_clitics=True, lexicon=lexicon)
         cut = tokens[1].start if len(tokens) > 1 and tokens[0].clitic else 0
+        # the corpus's own lexicon holds its glued forms (وقرطبة), so the conjunction
+        # rule reads the word without it
+        if not cut and follows_span(doc.text, span.start, spans[-1] if spans else None, span.label) \
+                and glued_conjunction(doc.text, span.start, ()):
+            cut = 1
         spans.append(Span(span.start + cut, span.end, span.label, span.extra))
     return doc.with_spans(spans)
 

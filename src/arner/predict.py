@@ -24,6 +24,7 @@ import torch
 from arner.align import (  # noqa: F401 - PreprocessSettings re-exported for older imports
     SETTINGS_FILE, AlignStats, PreprocessSettings, Window, decode_window_predictions, encode_documents,
 )
+from arner.coordination import split_coordinated
 from arner.encoders.sources import ModelLoadError
 from arner.numbers import parse_number
 from arner.spans import Document, Span
@@ -107,7 +108,10 @@ class Predictor:
             found = spans.get(i, [])
             if self.settings.snap_to_words:
                 found = snap_to_words(found, words[i])
-            out.append(doc.with_spans(clean_spans(doc.text, found)))
+            found = clean_spans(doc.text, found)
+            if self.settings.split_coordination:
+                found = split_coordinated(doc.text, found, self.preprocessor.lexicon)
+            out.append(doc.with_spans(found))
         return out
 
 

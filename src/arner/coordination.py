@@ -1,0 +1,85 @@
+"""Coordinated names: the conjunction ``و`` glued to a name nobody listed.
+
+The tokenizer splits a proclitic off only where the rest is safe to cut (an
+article, a digit, a lexicon word), so in ``قرى عين شيب وقورقنيا`` the unknown
+village is read with its ``و``, and a model that marks the word marks the
+conjunction too, or runs two villages into one span. GUIDELINES keeps a
+proclitic outside and coordinated entities apart; these rules put them there.
+
+A glued ``و`` is a conjunction when the word it opens is not a lexicon word as
+written (``وادي``, ``واسط`` stay whole) and at least three letters follow it.
+The same rule reads gold spans of corpora that tag proclitics inside
+(:func:`arner.corpora.split_proclitics`) and model output
+(:func:`split_coordinated`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Iterable
+
+from arner.spans import Span
+from arner.text import TATWEEL, normalize
+
+CONJUNCTION = "و"
+# The labels whose names are coordinated in lists of villages and groups.
+COORDINATED_LABELS = frozenset({"MILITIA", "PLACE"})
+
+
+def glued_conjunction(text: str, start: int, lexicon: Collection[str]) -> bool:
+    """``text[start]`` is a ``و`` glued to the front of a word the lexicon lacks.
+
+    >>> text = "عين شيب وقورقنيا ووادي العيون"
+    >>> glued_conjunction(text, 8, set()), glued_conjunction(text, 17, {"ووادي"}), glued_conjunction(text, 4, set())
+    (True, False, False)
+    """
+    if text[start : start + 1] != CONJUNCTION or (start > 0 and not text[start - 1].isspace()):
+        return False
+    end = start
+    while end < len(text) and (text[end].isalpha() or unicodedata.combining(text[end])):
+        end += 1
+    word = text[start:end]
+    letters = sum(ch.isalpha() and ch != TATWEEL for ch in word[1:])
+    return letters >= 3 and word not in lexicon and normalize(word).text not in lexicon
+
+
+def follows_span(text: str, start: int, previous: Span | None, label: str) -> bool:
+    """``previous`` has ``label`` and ends on the word before ``start``, only spaces between."""
+    return previous is not None and previous.label == label and not text[previous.end : start].strip()
+
+
+def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]) -> list[Span]:
+    """``spans`` (sorted, flat) with coordinated names taken apart:
+
+    - a MILITIA or PLACE span right after one of its label loses a glued ``و``;
+    - a PLACE span with a glued ``و`` inside becomes two spans, the ``و`` between.
+
+    Group names hold ``و`` (``جيش المهاجرين والأنصار``), so MILITIA spans are never cut
+    inside.
+
+    >>> text = "قصف قرى عين شيب وقورقنيا ومشون وبينين"
+    >>> spans = [Span(8, 15, "PLACE"), Span(16, 24, "PLACE"), Span(25, 37, "PLACE")]
+    >>> [text[s.start:s.end] for s in split_coordinated(text, spans, set())]
+    ['عين شيب', 'قورقنيا', 'مشون', 'بينين']
+    """
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.label not in COORDINATED_LABELS:
+            out.append(span)
+            continue
+        for start, end in _pieces(text, span, lexicon):
+            previous = out[-1] if out else None
+            if follows_span(text, start, previous, span.label) and glued_conjunction(text, start, lexicon):
+                start += 1
+            out.append(Span(start, end, span.label, dict(span.extra)))
+    return out
+
+
+def _pieces(text: str, span: Span, lexicon: Collection[str]) -> list[tuple[int, int]]:
+    """``span`` cut before each inner word that opens with a glued conjunction (PLACE only)."""
+    if span.label != "PLACE":
+        return [(span.start, span.end)]
+    cuts = [i for i in range(span.start + 1, span.end)
+            if text[i - 1].isspace() and glued_conjunction(text, i, lexicon)]
+    bounds = [span.start, *cuts, span.end]
+    return [(a, a + len(text[a:b].rstrip())) for a, b in zip(bounds, bounds[1:])]

@@ -1,0 +1,56 @@
+"""Coordinated names: a glued و taken off names the tokenizer did not know."""
+
+from __future__ import annotations
+
+from arner.coordination import glued_conjunction, split_coordinated
+from arner.spans import Span
+from support import make_doc
+
+
+def texts(doc, spans):
+    return [(doc.text[s.start:s.end], s.label) for s in spans]
+
+
+def test_a_second_village_loses_its_conjunction() -> None:
+    doc = make_doc("v", "تعرضت قريتا عين شيب وقورقنيا لغارات", [("عين شيب", "PLACE"), ("وقورقنيا", "PLACE")])
+    assert texts(doc, split_coordinated(doc.text, doc.spans, set())) == [("عين شيب", "PLACE"), ("قورقنيا", "PLACE")]
+
+
+def test_villages_run_together_are_taken_apart() -> None:
+    doc = make_doc("r", "غارات على قرى احسم ومشون وبينين", [("احسم ومشون وبينين", "PLACE")])
+    out = split_coordinated(doc.text, doc.spans, set())
+    assert texts(doc, out) == [("احسم", "PLACE"), ("مشون", "PLACE"), ("بينين", "PLACE")]
+    assert all(s.extra == doc.spans[0].extra for s in out)
+
+
+def test_group_names_with_wa_inside_stay_whole() -> None:
+    doc = make_doc("g", "هاجم جيش المهاجرين والأنصار مواقع", [("جيش المهاجرين والأنصار", "MILITIA")])
+    assert split_coordinated(doc.text, doc.spans, set()) == list(doc.spans)
+
+
+def test_but_a_second_group_after_a_group_loses_its_conjunction() -> None:
+    doc = make_doc("m", "اشتبك حراس الدين وجشضان", [("حراس الدين", "MILITIA"), ("وجشضان", "MILITIA")])
+    assert texts(doc, split_coordinated(doc.text, doc.spans, set()))[1] == ("جشضان", "MILITIA")
+
+
+def test_names_that_begin_with_waw_stay_whole() -> None:
+    # وادي is a lexicon word: the و is its own; a name after a number or alone keeps it too
+    doc = make_doc("w", "قصف حمص ووادي النصارى ثم قصف ورشفانة", [("حمص", "PLACE"), ("ووادي النصارى", "PLACE"),
+                                                              ("ورشفانة", "PLACE")])
+    out = split_coordinated(doc.text, doc.spans, {"وادي"})
+    assert texts(doc, out) == [("حمص", "PLACE"), ("وادي النصارى", "PLACE"), ("ورشفانة", "PLACE")]
+    lexicon_doc = make_doc("x", "قصف حمص واسط", [("حمص", "PLACE"), ("واسط", "PLACE")])
+    assert split_coordinated(lexicon_doc.text, lexicon_doc.spans, {"واسط"}) == list(lexicon_doc.spans)
+
+
+def test_a_place_after_a_militia_and_other_labels_keep_their_spans() -> None:
+    doc = make_doc("l", "قتل 3 من داعش وقورقنيا", [("3", "CASUALTY"), ("داعش", "MILITIA"), ("وقورقنيا", "PLACE")])
+    assert split_coordinated(doc.text, doc.spans, set()) == list(doc.spans)
+
+
+def test_glued_conjunction_needs_three_letters_after_it() -> None:
+    assert not glued_conjunction("حمص وحم", 4, set())
+    assert glued_conjunction("حمص وحماة", 4, set())
+    assert glued_conjunction("حمص وحـمـاة،", 4, set())  # tatweel is no letter, punctuation ends the word
+    assert not glued_conjunction("حمص وحماة", 4, {"وحماة"})
+    assert not glued_conjunction("حمص-وحماة", 4, set())  # not at a word's start
