@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from arner.augment import AugmentOptions, augment_document, variant_rng
-from arner.config import DataConfig
+from arner.config import CorpusConfig, DataConfig
 from arner.corpora import load_corpus, pack_documents, sample_training, split_corpus
-from arner.gazetteers import load_gazetteers
+from arner.gazetteers import Gazetteers, load_gazetteers
 from arner.invent import rename_mentions
 from arner.spans import LABELS, Document, Span, SpanError, read_jsonl, write_jsonl
 from arner.text import normalize, sentences
@@ -139,8 +139,8 @@ def build_dataset(config: DataConfig) -> BuildResult:
     return result
 
 
-def _training_documents(train: list[Document], corpus, config: DataConfig, gazetteers, index: int,
-                        result: BuildResult) -> list[Document]:
+def _training_documents(train: list[Document], corpus: CorpusConfig, config: DataConfig,
+                        gazetteers: Gazetteers | None, index: int, result: BuildResult) -> list[Document]:
     """A corpus's training documents: renamed, expanded, packed and sampled as it asks."""
     if corpus.invent_names:
         # names of the lists and of the corpus itself are never invented by accident
