@@ -57,22 +57,35 @@ def augment_document(
     unlabelled), so the negatives vary as much as the militias do.
     """
     sites = sorted([*doc.spans, *state_force_sites(doc, gazetteers.state_forces)], key=lambda s: s.start)
-    parts: list[str] = []
-    spans: list[Span] = []
-    cursor = 0
+    pieces = []
     for site in sites:
-        parts.append(doc.text[cursor : site.start])
-        start = sum(len(p) for p in parts)
         surface = _replacement(doc.text, site, gazetteers, rng, options)
+        lead, trail = "", ""
         if site.label in ("MILITIA", "PLACE"):
             lead, surface, trail = decorate_mention(doc.text, site, surface, rng, options)
-            parts.append(lead)
-            start += len(lead)
-        else:
-            trail = ""
-        parts += [surface, trail]
+        pieces.append((site, lead, surface, trail))
+    return splice(doc, pieces)
+
+
+def splice(doc: Document, pieces: Sequence[tuple[Span, str, str, str]]) -> Document:
+    """``doc`` with each site (sorted, flat) rewritten as ``lead + surface + trail``:
+    ``surface`` keeps the site's label (none for an ``O`` site), offsets recomputed.
+
+    >>> doc = Document("d", "قصف حلب", (Span(4, 7, "PLACE"),))
+    >>> new = splice(doc, [(doc.spans[0], '"', "حمص", '"')])
+    >>> new.text, new.span_text(new.spans[0])
+    ('قصف "حمص"', 'حمص')
+    """
+    parts: list[str] = []
+    spans: list[Span] = []
+    cursor = length = 0
+    for site, lead, surface, trail in pieces:
+        before = doc.text[cursor : site.start] + lead
+        start = length + len(before)
+        parts += [before, surface, trail]
         if site.label != OUTSIDE:
             spans.append(Span(start, start + len(surface), site.label))
+        length = start + len(surface) + len(trail)
         cursor = site.end
     parts.append(doc.text[cursor:])
     return Document(doc.id, "".join(parts), tuple(spans), dict(doc.extra))

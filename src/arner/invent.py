@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection
 
-from arner.augment import DESCRIPTIVE_HEADS, attached_prefix
+from arner.augment import DESCRIPTIVE_HEADS, attached_prefix, splice
 from arner.spans import Document, Span
 
 # Root consonants: the weak letters and hamza forms are left out so that every
@@ -141,22 +141,14 @@ def rename_mentions(doc: Document, rate: float, rng: random.Random, avoid: Colle
     if rate <= 0:
         return doc
     names: dict[tuple[str, str], str | None] = {}
-    parts: list[str] = []
-    spans: list[Span] = []
-    cursor = 0
+    pieces = []
     for span in sorted(doc.spans, key=lambda s: s.start):
         surface = doc.text[span.start : span.end]
         key = (span.label, surface)
         if key not in names:
             names[key] = _draw(surface, span, doc.text, rate, rng, avoid)
-        new = names[key] or surface
-        parts.append(doc.text[cursor : span.start])
-        start = sum(len(p) for p in parts)
-        parts.append(new)
-        spans.append(Span(start, start + len(new), span.label))
-        cursor = span.end
-    parts.append(doc.text[cursor:])
-    return Document(doc.id, "".join(parts), tuple(spans), dict(doc.extra))
+        pieces.append((span, "", names[key] or surface, ""))
+    return splice(doc, pieces)
 
 
 def _draw(surface: str, span: Span, text: str, rate: float, rng: random.Random,
