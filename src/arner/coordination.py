@@ -43,9 +43,12 @@ def glued_conjunction(text: str, start: int, lexicon: Collection[str]) -> bool:
     return letters >= 3 and word not in lexicon and normalize(word).text not in lexicon
 
 
-def follows_span(text: str, start: int, previous: Span | None, label: str) -> bool:
-    """``previous`` has ``label`` and ends on the word before ``start``, only spaces between."""
-    return previous is not None and previous.label == label and not text[previous.end : start].strip()
+def conjunction_at(text: str, start: int, previous: Span | None, label: str, lexicon: Collection[str]) -> bool:
+    """A span of ``label`` starting at ``start`` opens with a conjunction: ``previous``
+    has the same label and ends on the word before, only spaces between, and
+    ``text[start]`` is a glued ``و`` (:func:`glued_conjunction`)."""
+    return (previous is not None and previous.label == label and not text[previous.end : start].strip()
+            and glued_conjunction(text, start, lexicon))
 
 
 def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]) -> list[Span]:
@@ -68,8 +71,7 @@ def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]
             out.append(span)
             continue
         for start, end in _pieces(text, span, lexicon):
-            previous = out[-1] if out else None
-            if follows_span(text, start, previous, span.label) and glued_conjunction(text, start, lexicon):
+            if conjunction_at(text, start, out[-1] if out else None, span.label, lexicon):
                 start += 1
             out.append(Span(start, end, span.label, dict(span.extra)))
     return out

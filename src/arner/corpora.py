@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from arner.config import UNKNOWN, CorpusConfig
-from arner.coordination import follows_span, glued_conjunction
+from arner.coordination import conjunction_at
 from arner.formats.conll import ConllReport, map_labels, read_conll
 from arner.numbers import parse_number
 from arner.spans import LABELS, OUTSIDE, Document, Span, read_jsonl
@@ -117,8 +117,7 @@ def split_proclitics(doc: Document, lexicon: frozenset[str]) -> Document:
         cut = tokens[1].start if len(tokens) > 1 and tokens[0].clitic else 0
         # the corpus's own lexicon holds its glued forms (وقرطبة), so the conjunction
         # rule reads the word without it
-        if not cut and follows_span(doc.text, span.start, spans[-1] if spans else None, span.label) \
-                and glued_conjunction(doc.text, span.start, ()):
+        if not cut and conjunction_at(doc.text, span.start, spans[-1] if spans else None, span.label, ()):
             cut = 1
         spans.append(Span(span.start + cut, span.end, span.label, span.extra))
     return doc.with_spans(spans)
