@@ -2,10 +2,10 @@
 """Does a model read noisy text as well as clean? Character noise of real news.
 
 Scores a model on a gold file as written and on copies rewritten with each kind of
-noise that real Arabic news carries and written text rarely does (tatweel,
-diacritics, Persian letters, invisible marks; :mod:`arner.perturb`), the spans
-carried to their new offsets, with a paired bootstrap of each noisy score minus
-the clean one.
+noise that real Arabic news carries and written text rarely does (tatweel, words
+broken with a tatweel on each side of a space, diacritics, Persian letters,
+invisible marks; :mod:`arner.perturb`), the spans carried to their new offsets,
+with a paired bootstrap of each noisy score minus the clean one.
 
     .venv/bin/python benchmarks/robustness.py --model runs/quickstart \\
         [--gold data/eval/conflict_news.spans.jsonl] [--kinds tatweel persian]
@@ -27,8 +27,8 @@ from arner.perturb import PERTURBATIONS, perturb_documents  # noqa: E402
 from arner.predict import Predictor  # noqa: E402
 from arner.spans import Document, read_jsonl  # noqa: E402
 
-# Per eligible character: a joining letter, a letter, a ya or kaf, a space.
-DEFAULT_RATES = {"tatweel": 0.05, "diacritics": 0.1, "persian": 1.0, "invisibles": 0.3, "hamza": 1.0,
+# Per eligible character: a joining letter (tatweel, broken), a letter, a ya or kaf, a space.
+DEFAULT_RATES = {"tatweel": 0.05, "broken": 0.05, "diacritics": 0.1, "persian": 1.0, "invisibles": 0.3, "hamza": 1.0,
                  "final_ya": 1.0, "spacing": 0.5}
 
 

@@ -44,6 +44,15 @@ def test_tatweel_only_stretches_between_two_letters_of_a_word(report: Document) 
         assert not word.startswith(TATWEEL) and not word.endswith(TATWEEL), word
 
 
+def test_broken_words_keep_letters_and_spans_and_light_joins_them_again(report: Document) -> None:
+    noisy = perturb_document(report, "broken", rate=1.0, seed=0).noisy
+    assert f"{TATWEEL} {TATWEEL}" in noisy.text
+    assert noisy.text.replace(f"{TATWEEL} {TATWEEL}", "") == report.text
+    assert [noisy.span_text(s).replace(f"{TATWEEL} {TATWEEL}", "") for s in noisy.spans] == [s for s, _ in MARKS]
+    light = normalizer_for("light")
+    assert light(noisy.text).text == light(report.text).text
+
+
 def test_invisible_marks_follow_spaces_so_no_span_starts_with_one(report: Document) -> None:
     noisy = perturb_document(report, "invisibles", rate=1.0, seed=0).noisy
     assert all(noisy.text[noisy.text.index(mark) - 1] == " " for mark in INVISIBLE_MARKS if mark in noisy.text)
@@ -85,7 +94,7 @@ def test_light_normalisation_undoes_the_noise_but_keeps_spellings(root: Path) ->
     for kind in ("hamza", "final_ya"):
         assert any(light(p.noisy.text).text != light(p.original.text).text
                    for p in perturb_documents(docs, kind, rate=1.0, seed=2))
-    for kind in ("tatweel", "diacritics", "persian", "invisibles"):
+    for kind in ("tatweel", "broken", "diacritics", "persian", "invisibles"):
         # a Persian keyboard types yeh for final alef maqsura too, and light folds yeh to ya
         rate = 1.0 if kind == "persian" else 0.5
         for perturbed in perturb_documents(docs, kind, rate=rate, seed=2):

@@ -97,6 +97,22 @@ def test_to_raw_includes_inner_tatweel_but_not_leading_removed_chars() -> None:
     assert raw[slice(*norm.to_raw(4, 8))] == "الـلـه"
 
 
+def test_a_word_broken_by_a_space_between_tatweels_is_joined_and_maps_back_whole() -> None:
+    raw = "مقتـ ـل عنصرين من ميليشيا قسـ ـد"
+    norm = normalize(raw)
+    assert norm.text == "مقتل عنصرين من ميليشيا قسد"
+    start = norm.text.index("قسد")
+    assert raw[slice(*norm.to_raw(start, start + 3))] == "قسـ ـد"
+    assert raw[slice(*norm.to_raw(0, 4))] == "مقتـ ـل"
+
+
+@pytest.mark.parametrize("raw", ["قصف لـ «داعش»", "حزب الله ـ لبنان", "الـ ـ", "قسـ ـد"])
+def test_only_spaces_with_a_tatweel_on_both_sides_are_dropped(raw: str) -> None:
+    joined = normalize(raw).text
+    assert joined.count(" ") == raw.count(" ") - raw.count("ـ ـ")
+    assert normalize(raw, NormalizeOptions(tatweel=False)).text.count(" ") == raw.count(" ")
+
+
 def test_to_raw_leaves_out_trailing_invisible_marks() -> None:
     raw = "إيران\u200f،"
     norm = normalize(raw)

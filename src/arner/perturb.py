@@ -9,6 +9,8 @@ stays inside its span); marks added after a space belong to the space, so they s
 between words, outside any span that starts there.
 
 - ``tatweel``: stretches words the way headlines and emphasis do (``ميليـــشيا``);
+- ``broken``: breaks a word with a space between two tatweels (``قسـ ـد``,
+  ``مقتـ ـل``), as outlets do to slip words past platform filters;
 - ``diacritics``: short vowels, shadda and tanween on some letters (``قُتِلَ``, ``حزبُ``);
 - ``persian``: Persian yeh and keheh typed for Arabic ya and kaf (``ی``, ``ک``),
   as text from a Persian or Kurdish keyboard has them;
@@ -21,7 +23,7 @@ between words, outside any span that starts there.
 - ``spacing``: the space after a comma or full stop dropped, or one put before it
   (``البوكمال ،ثم``).
 
-The first four are noise that :func:`arner.encoders.sources.normalizer_for`
+The first five are noise that :func:`arner.encoders.sources.normalizer_for`
 ``("light")`` removes; ``hamza`` and ``final_ya`` are spellings it keeps as
 written; ``spacing`` never reaches a model, whose words are cut at punctuation.
 
@@ -70,6 +72,13 @@ def _stretch(char: str, i: int, text: str, rng: random.Random, rate: float) -> s
     return char
 
 
+def _break(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
+    joins_next = i + 1 < len(text) and _is_letter(text[i + 1])
+    if char in JOINING_LETTERS and i > 0 and _is_letter(text[i - 1]) and joins_next and rng.random() < rate:
+        return char + TATWEEL + " " + TATWEEL
+    return char
+
+
 def _vocalise(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
     if _is_letter(char) and rng.random() < rate:
         return char + rng.choice(HARAKAT)
@@ -109,6 +118,7 @@ def _mark(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
 
 PERTURBATIONS: dict[str, Rewrite] = {
     "tatweel": _stretch,
+    "broken": _break,
     "diacritics": _vocalise,
     "persian": _persianise,
     "invisibles": _mark,

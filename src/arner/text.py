@@ -173,16 +173,33 @@ def _unit(text: str, i: int, compose: bool) -> str:
     return text[i]
 
 
+def _broken_word_gap(text: str, i: int) -> int:
+    """Length of the spaces at ``i`` that break one word, 0 when they separate two.
+
+    Some outlets break words that platforms filter with a tatweel on each side of a
+    space (``قسـ ـد``, ``مقتـ ـل``). No word begins with a tatweel, so spaces with a
+    tatweel on both sides sit inside a word.
+    """
+    end = i
+    while end < len(text) and text[end] == " ":
+        end += 1
+    broken = i > 0 and text[i - 1] == TATWEEL and end < len(text) and text[end] == TATWEEL
+    return end - i if broken and end > i else 0
+
+
 def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Normalized:
     """Normalise Arabic text for matching, keeping offsets into the raw text.
 
     Every raw character is kept as one character, replaced by one, or removed;
-    nothing is ever expanded, so offsets are strictly increasing.
+    nothing is ever expanded, so offsets are strictly increasing. With ``tatweel``
+    on, a word broken by a space between two tatweels is joined again.
 
     >>> normalize("أُطلِقَ ١٠ صواريخ على إسرائيـل").text
     'اطلق 10 صواريخ علي اسرائيل'
     >>> normalize("مدينة", NormalizeOptions(ta_marbuta=True)).text
     'مدينه'
+    >>> normalize("ميليشيا قسـ ـد").text
+    'ميليشيا قسد'
     """
     _require_str(text, "normalize")
     if not isinstance(options, NormalizeOptions):
@@ -192,6 +209,10 @@ def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Norm
     offsets: list[int] = []
     i = 0
     while i < len(text):
+        gap = _broken_word_gap(text, i) if options.tatweel else 0
+        if gap:
+            i += gap
+            continue
         unit = _unit(text, i, options.compose)
         char = unicodedata.normalize("NFC", unit) if len(unit) == 2 else unit
         char = table.get(char, char)
