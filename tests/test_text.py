@@ -113,6 +113,15 @@ def test_only_spaces_with_a_tatweel_on_both_sides_are_dropped(raw: str) -> None:
     assert normalize(raw, NormalizeOptions(tatweel=False)).text.count(" ") == raw.count(" ")
 
 
+def test_hashtag_underscores_read_as_spaces_and_names_map_back_to_the_raw_hashtag() -> None:
+    raw = "قصف على ريف #دير_الزور و#الغوطة_الشرقية، _مسودة_"
+    norm = normalize(raw)
+    assert norm.text == "قصف علي ريف #دير الزور و#الغوطة الشرقية، _مسودة_"
+    start = norm.text.index("دير الزور")
+    assert raw[slice(*norm.to_raw(start, start + 9))] == "دير_الزور"
+    assert normalize(raw, NormalizeOptions(hashtags=False)).text.count("_") == 4
+
+
 def test_to_raw_leaves_out_trailing_invisible_marks() -> None:
     raw = "إيران\u200f،"
     norm = normalize(raw)

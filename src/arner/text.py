@@ -56,7 +56,8 @@ class NormalizeOptions:
     ``invisibles`` removes format characters (Unicode Cf: bidi marks, zero-width
     space/joiners, BOM); ``compose`` merges a letter with a following combining
     madda/hamza (U+0653-U+0655) into the precomposed letter before the other
-    rules run. ``alef`` also folds the rare wavy-hamza alefs ٲ ٳ.
+    rules run. ``alef`` also folds the rare wavy-hamza alefs ٲ ٳ. ``hashtags`` reads
+    an underscore between two letters as a space, as in ``#دير_الزور``.
     """
 
     tatweel: bool = True
@@ -68,6 +69,7 @@ class NormalizeOptions:
     persian: bool = True
     invisibles: bool = True
     compose: bool = True
+    hashtags: bool = True
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,11 @@ def _broken_word_gap(text: str, i: int) -> int:
     return end - i if broken and end > i else 0
 
 
+def _joins_letters(text: str, i: int) -> bool:
+    """A letter (or tatweel) on each side of ``text[i]``."""
+    return 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
+
+
 def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Normalized:
     """Normalise Arabic text for matching, keeping offsets into the raw text.
 
@@ -198,8 +205,8 @@ def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Norm
     'اطلق 10 صواريخ علي اسرائيل'
     >>> normalize("مدينة", NormalizeOptions(ta_marbuta=True)).text
     'مدينه'
-    >>> normalize("ميليشيا قسـ ـد").text
-    'ميليشيا قسد'
+    >>> normalize("ميليشيا قسـ ـد في ريف #دير_الزور").text
+    'ميليشيا قسد في ريف #دير الزور'
     """
     _require_str(text, "normalize")
     if not isinstance(options, NormalizeOptions):
@@ -216,6 +223,8 @@ def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Norm
         unit = _unit(text, i, options.compose)
         char = unicodedata.normalize("NFC", unit) if len(unit) == 2 else unit
         char = table.get(char, char)
+        if char == "_" and options.hashtags and _joins_letters(text, i):
+            char = " "
         if char and not (options.invisibles and _is_format(char)):
             chars.append(char)
             offsets.append(i)
