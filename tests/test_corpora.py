@@ -243,6 +243,26 @@ def test_invented_names_replace_a_share_of_a_corpus_in_place(tmp_path: Path) -> 
     assert any(d.text.startswith("قتل 5 من ") for d in splits["train"])
 
 
-def test_invent_names_must_be_a_probability() -> None:
-    problems = CorpusConfig(name="c", path="p", invent_names=1.5).problems("data.corpora[0]", ["PLACE"])
-    assert problems == ["data.corpora[0].invent_names: a probability in [0, 1], got 1.5"]
+def test_invent_names_and_respell_must_be_shares() -> None:
+    problems = CorpusConfig(name="c", path="p", invent_names=1.5, respell=-0.1).problems("data.corpora[0]",
+                                                                                        ["PLACE"])
+    assert problems == ["data.corpora[0].invent_names: a share in [0, 1], got 1.5",
+                        "data.corpora[0].respell: a share in [0, 1], got -0.1"]
+
+
+def test_respelled_training_documents_replace_their_originals_and_dev_stays_as_written(tmp_path: Path) -> None:
+    corpus = written_corpus(tmp_path)
+    corpus.variants, corpus.respell = 0, 1.0
+    (tmp_path / "train-w2.spans.jsonl").unlink()
+    config = load_config(None, ["data.eval_set=null", "data.test_corpora=[]"]).data
+    config.seed_gold, config.corpora = None, [corpus]
+    for seed in range(6):
+        config.seed = seed
+        splits = build_dataset(config).splits
+        assert [d.text for d in splits["dev"]] == ["أصيب عنصران من قسد في الحسكة"]
+        assert len(splits["train"]) == 2 and all(d.extra["respelled"] for d in splits["train"])
+        for doc in splits["train"]:
+            assert [(d.span_text(s), s.label) for d in [doc] for s in d.spans] in (
+                [("5", "CASUALTY"), ("داعش", "MILITIA"), ("حلب", "PLACE")], [("دير الزور", "PLACE")])
+            assert doc.text in ("قتل 5 من داعش فى حلب", "قصف علي دير الزور", "قتل 5 من داعش في حلب",
+                                "قصف على دير الزور")

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from arner.encoders.sources import normalizer_for
-from arner.perturb import INVISIBLE_MARKS, PERTURBATIONS, perturb_document, perturb_documents
+from arner.perturb import (
+    INVISIBLE_MARKS,
+    PERTURBATIONS,
+    SPELLING_HABITS,
+    perturb_document,
+    perturb_documents,
+    respell_documents,
+)
 from arner.spans import Document, Span, read_jsonl
 from arner.text import TATWEEL
 
@@ -51,6 +58,33 @@ def test_broken_words_keep_letters_and_spans_and_light_joins_them_again(report: 
     assert [noisy.span_text(s).replace(f"{TATWEEL} {TATWEEL}", "") for s in noisy.spans] == [s for s, _ in MARKS]
     light = normalizer_for("light")
     assert light(noisy.text).text == light(report.text).text
+
+
+@pytest.mark.parametrize("raw, spellings", [
+    ("ميليشيا", {"مليشيا", "ميلشيا", "ميليشا"}),
+    ("الميليشيات", {"المليشيات", "الميلشيات"}),
+])
+def test_militia_spelling_leaves_out_exactly_one_ya_per_word(raw: str, spellings: set[str]) -> None:
+    seen = set()
+    for seed in range(12):
+        for pad in range(3):
+            doc = Document("d", "x" * (pad + 1) + f" قصف {raw} على حلب")
+            word = perturb_document(doc, "militia_spelling", rate=1.0, seed=seed).noisy.text.split()[2]
+            seen.add(word)
+    assert seen == spellings
+
+
+def test_respelled_documents_follow_one_habit_each_and_keep_their_spans(report: Document) -> None:
+    docs = [report.with_spans(report.spans)] + [Document(f"d{i}", report.text, report.spans) for i in range(30)]
+    respelled = respell_documents(docs, 0.5, seed=4)
+    assert respelled == respell_documents(docs, 0.5, seed=4)
+    changed = [d for d in respelled if "respelled" in d.extra]
+    assert 5 < len(changed) < 26 and {d.extra["respelled"] for d in changed} <= set(SPELLING_HABITS)
+    for doc in changed:
+        assert [doc.span_text(s).replace("ى", "ي") for s in doc.spans][2:] == ["البوكمال", "دير الزور"]
+    assert respell_documents(docs, 0.0, seed=4) == docs
+    with pytest.raises(ValueError, match="respelled share"):
+        respell_documents(docs, 1.5, seed=0)
 
 
 def test_invisible_marks_follow_spaces_so_no_span_starts_with_one(report: Document) -> None:

@@ -122,6 +122,22 @@ def test_hashtag_underscores_read_as_spaces_and_names_map_back_to_the_raw_hashta
     assert normalize(raw, NormalizeOptions(hashtags=False)).text.count("_") == 4
 
 
+@pytest.mark.parametrize("raw, joined", [
+    ("خلايا د اع ش في البادية", "خلايا داعش في البادية"),
+    ("لتنظيم الدولة “د ا ع ش” أمس", "لتنظيم الدولة “داعش” امس"),
+    ("عناصر ق س د و ب ك ك", "عناصر قسد و بكك"),
+    ("و في ما بعد", "و في ما بعد"),
+    ("من لم يكن هو", "من لم يكن هو"),
+])
+def test_words_spelt_out_letter_by_letter_are_joined_but_short_words_are_not(raw: str, joined: str) -> None:
+    norm = normalize(raw)
+    assert norm.text == joined
+    if "داعش" in joined:
+        start = joined.index("داعش")
+        assert raw[slice(*norm.to_raw(start, start + 4))].replace(" ", "") == "داعش"
+    assert normalize(raw, NormalizeOptions(spaced_letters=False)).text.count(" ") == raw.count(" ")
+
+
 def test_to_raw_leaves_out_trailing_invisible_marks() -> None:
     raw = "إيران\u200f،"
     norm = normalize(raw)

@@ -75,6 +75,10 @@ class CorpusConfig:
     invent_names: float = field(default=0.0, metadata={
         "help": "share of the MILITIA and PLACE surfaces of its training documents renamed in place with "
                 "invented names (arner.invent), so that context, not a known name, carries them"})
+    respell: float = field(default=0.0, metadata={
+        "help": "share of its training documents rewritten whole in one writer's spelling habit (hamzas "
+                "dropped, final ya swapped, or the militia noun spelled مليشيا/ميلشيا; arner.perturb), so "
+                "names and contexts are also learnt as such writers spell them"})
     pack: int = field(default=0, metadata={
         "help": "joins that many training documents (shuffled order) into one, a line apart, so the model "
                 "also reads article-length inputs with a headline or dateline mid-window (0 or 1: none)"})
@@ -103,8 +107,9 @@ class CorpusConfig:
                                    self.join) < 0:
             out.append(f"{where}: weight must be > 0, max_documents, dev_documents, variants, pack "
                        f"and join >= 0")
-        if not 0 <= self.invent_names <= 1:
-            out.append(f"{where}.invent_names: a probability in [0, 1], got {self.invent_names}")
+        for name in ("invent_names", "respell"):
+            if not 0 <= getattr(self, name) <= 1:
+                out.append(f"{where}.{name}: a share in [0, 1], got {getattr(self, name)}")
         if self.dev_path and self.format != "jsonl":
             out.append(f"{where}.dev_path: only for format jsonl, got format {self.format!r}")
         allowed = [*labels, OUTSIDE, UNKNOWN]
@@ -129,7 +134,7 @@ def _training_corpora() -> list[CorpusConfig]:
     with a message, where ../shared/corpora is absent."""
     return [
         CorpusConfig(name="written", format="jsonl", path="data/train/train-*.spans.jsonl",
-                     dev_path="data/train/dev-*.spans.jsonl"),
+                     dev_path="data/train/dev-*.spans.jsonl", respell=0.15),
         CorpusConfig(name="anercorp_loc", path=f"{_ANERCORP}/ANERCorp_CamelLab_train_RECONSTRUCTED.txt",
                      label_map={"LOC": "PLACE", "ORG": UNKNOWN, "PERS": "O", "MISC": "O"},
                      numbers_unknown=True, split_proclitics=True, max_documents=600),

@@ -21,6 +21,7 @@ from arner.config import CorpusConfig, DataConfig
 from arner.corpora import load_corpus, pack_documents, sample_training, split_corpus
 from arner.gazetteers import Gazetteers, load_gazetteers
 from arner.invent import rename_mentions
+from arner.perturb import respell_documents
 from arner.spans import LABELS, Document, Span, SpanError, read_jsonl, write_jsonl
 from arner.text import normalize, sentences
 
@@ -141,12 +142,14 @@ def build_dataset(config: DataConfig) -> BuildResult:
 
 def _training_documents(train: list[Document], corpus: CorpusConfig, config: DataConfig,
                         gazetteers: Gazetteers | None, index: int, result: BuildResult) -> list[Document]:
-    """A corpus's training documents: renamed, expanded, packed and sampled as it asks."""
+    """A corpus's training documents: renamed, respelled, expanded, packed and sampled as it asks."""
     if corpus.invent_names:
         # names of the lists and of the corpus itself are never invented by accident
         avoid = gazetteers.all_names() | {d.text[s.start:s.end] for d in train for s in d.spans}
         train = [rename_mentions(d, corpus.invent_names, variant_rng(config.seed, d.id, 0), avoid)
                  for d in train]
+    if corpus.respell:
+        train = respell_documents(train, corpus.respell, config.seed + index)
     if corpus.variants:
         train, skipped = expand(train, config, gazetteers, variants=corpus.variants)
         result.duplicates_skipped += skipped

@@ -21,11 +21,17 @@ between words, outside any span that starts there.
 - ``final_ya``: final ``ي`` and ``ى`` swapped (``فى``, ``علي``), as Egyptian
   spelling and careless typing have them;
 - ``spacing``: the space after a comma or full stop dropped, or one put before it
-  (``البوكمال ،ثم``).
+  (``البوكمال ،ثم``);
+- ``militia_spelling``: a ``ي`` of ``ميليشيا``/``ميليشيات`` left out (``مليشيا``,
+  ``ميلشيا``, ``ميليشا``), as many outlets spell it.
+
+A writer keeps a habit through a whole text: :func:`respell_documents` rewrites a
+share of training documents whole in one of :data:`SPELLING_HABITS`, so a model also
+learns names and contexts as such writers spell them.
 
 The first five are noise that :func:`arner.encoders.sources.normalizer_for`
-``("light")`` removes; ``hamza`` and ``final_ya`` are spellings it keeps as
-written; ``spacing`` never reaches a model, whose words are cut at punctuation.
+``("light")`` removes; ``hamza``, ``final_ya`` and ``militia_spelling`` are
+spellings it keeps as written; ``spacing`` never reaches a model, whose words are cut at punctuation.
 
 >>> from arner.spans import Document, Span
 >>> doc = Document("d", "قصف على دير الزور", (Span(8, 17, "PLACE"),))
@@ -54,6 +60,10 @@ HAMZA_ALEFS = "أإآ"
 FINAL_YA = {"ي": "ى", "ى": "ي"}
 SPACED_PUNCTUATION = "،,؛:."
 _ARABIC_LETTER_RANGE = (0x0621, 0x064A)
+# Each ي of ميليشي that writers leave out, as (letters before it, letters after it);
+# the third only in the singular (ميليشا).
+_MILITIA_YA_CONTEXTS = (("م", "ليشي"), ("ميل", "شي"), ("ميليش", "ا"))
+SPELLING_HABITS = ("hamza", "final_ya", "militia_spelling")
 
 # One rewrite per perturbation: the character, its index, the text and the random
 # source give the string that replaces it: the character with anything added, another
@@ -110,6 +120,20 @@ def _respace(char: str, i: int, text: str, rng: random.Random, rate: float) -> s
     return char
 
 
+def _drop_militia_ya(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
+    """Leaves out one ي of an occurrence of ميليشي: which one follows from where the word
+    starts, so that no occurrence loses two."""
+    if char != "ي":
+        return char
+    singular = not text.startswith("ميليشيات", text.rfind("م", 0, i + 1))
+    habits = _MILITIA_YA_CONTEXTS if singular else _MILITIA_YA_CONTEXTS[:2]
+    for k, (before, after) in enumerate(habits):
+        start = i - len(before)
+        if text.startswith(before, start) and text.startswith(after, i + 1):
+            return "" if k == start % len(habits) and rng.random() < rate else char
+    return char
+
+
 def _mark(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
     if char == " " and rng.random() < rate:
         return char + rng.choice(INVISIBLE_MARKS)
@@ -125,6 +149,7 @@ PERTURBATIONS: dict[str, Rewrite] = {
     "hamza": _drop_hamza,
     "final_ya": _swap_final_ya,
     "spacing": _respace,
+    "militia_spelling": _drop_militia_ya,
 }
 
 
@@ -180,3 +205,27 @@ def _moved(span: Span, starts: Sequence[int], text: str) -> Span:
 def perturb_documents(docs: Sequence[Document], kind: str, *, rate: float, seed: int = 0) -> list[Perturbed]:
     """:func:`perturb_document` over a set."""
     return [perturb_document(doc, kind, rate=rate, seed=seed) for doc in docs]
+
+
+def respell_documents(docs: Sequence[Document], share: float, seed: int) -> list[Document]:
+    """``docs`` with about ``share`` of them rewritten whole in one spelling habit each.
+
+    Which documents and which habit depend only on ``seed`` and each document's id;
+    a respelled document keeps its id and notes the habit in ``extra["respelled"]``.
+
+    >>> doc = Document("d", "قصف الميليشيات على إدلب")
+    >>> respell_documents([doc], 1.0, seed=0)[0].text
+    'قصف الميليشيات علي إدلب'
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"respelled share must be in [0, 1], got {share}")
+    out = []
+    for doc in docs:
+        rng = random.Random(zlib.crc32(f"{seed}:respell:{doc.id}".encode("utf-8")))
+        if rng.random() >= share:
+            out.append(doc)
+            continue
+        habit = rng.choice(SPELLING_HABITS)
+        noisy = perturb_document(doc, habit, rate=1.0, seed=seed).noisy
+        out.append(Document(noisy.id, noisy.text, noisy.spans, {**noisy.extra, "respelled": habit}))
+    return out

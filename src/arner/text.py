@@ -15,6 +15,7 @@ here either works on the raw text directly (:func:`tokenize`,
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Collection, Iterator
@@ -58,6 +59,7 @@ class NormalizeOptions:
     madda/hamza (U+0653-U+0655) into the precomposed letter before the other
     rules run. ``alef`` also folds the rare wavy-hamza alefs ٲ ٳ. ``hashtags`` reads
     an underscore between two letters as a space, as in ``#دير_الزور``.
+    ``spaced_letters`` joins a word spelt out letter by letter (``د اع ش``).
     """
 
     tatweel: bool = True
@@ -70,6 +72,7 @@ class NormalizeOptions:
     invisibles: bool = True
     compose: bool = True
     hashtags: bool = True
+    spaced_letters: bool = True
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,32 @@ def _unit(text: str, i: int, compose: bool) -> str:
     return text[i]
 
 
+# Three or more pieces of one or two Arabic letters, a single space apart.
+_SPACED_RUN = re.compile(r"(?<!\w)[\u0621-\u064A]{1,2}(?: [\u0621-\u064A]{1,2}){2,}(?!\w)")
+_PIECE = re.compile(r"\S+")
+# Words of one or two letters that may stand beside a spelt-out word: never part of it.
+_SHORT_WORDS = frozenset("و في من عن لا ما لم لن قد أو او إن ان أن هو هي مع ثم يا بل كي لو إذ اذ كم".split())
+
+
+def _spaced_letter_gaps(text: str) -> frozenset[int]:
+    """Spaces inside words spelt out letter by letter to slip past platform filters
+    (``د اع ش``, ``د ا ع ش``): runs of three or more short pieces, two of them lone
+    letters, after short words (``في``, ``و``) are cut off their edges and split them.
+    """
+    gaps: set[int] = set()
+    for match in _SPACED_RUN.finditer(text):
+        pieces = [(m.start(), m.group()) for m in _PIECE.finditer(text, match.start(), match.end())]
+        run: list[tuple[int, str]] = []
+        for piece in [*pieces, (match.end(), "و")]:
+            if piece[1] not in _SHORT_WORDS:
+                run.append(piece)
+                continue
+            if len(run) >= 3 and sum(len(p) == 1 for _, p in run) >= 2:
+                gaps.update(start + len(p) for start, p in run[:-1])
+            run = []
+    return frozenset(gaps)
+
+
 def _broken_word_gap(text: str, i: int) -> int:
     """Length of the spaces at ``i`` that break one word, 0 when they separate two.
 
@@ -199,14 +228,15 @@ def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Norm
 
     Every raw character is kept as one character, replaced by one, or removed;
     nothing is ever expanded, so offsets are strictly increasing. With ``tatweel``
-    on, a word broken by a space between two tatweels is joined again.
+    on, a word broken by a space between two tatweels is joined again, and with
+    ``spaced_letters`` one spelt out letter by letter.
 
     >>> normalize("أُطلِقَ ١٠ صواريخ على إسرائيـل").text
     'اطلق 10 صواريخ علي اسرائيل'
     >>> normalize("مدينة", NormalizeOptions(ta_marbuta=True)).text
     'مدينه'
-    >>> normalize("ميليشيا قسـ ـد في ريف #دير_الزور").text
-    'ميليشيا قسد في ريف #دير الزور'
+    >>> normalize("ميليشيا قسـ ـد في ريف #دير_الزور وخلايا د ا ع ش").text
+    'ميليشيا قسد في ريف #دير الزور وخلايا داعش'
     """
     _require_str(text, "normalize")
     if not isinstance(options, NormalizeOptions):
@@ -214,11 +244,12 @@ def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Norm
     table = _table(options)
     chars: list[str] = []
     offsets: list[int] = []
+    spelt_out = _spaced_letter_gaps(text) if options.spaced_letters else frozenset()
     i = 0
     while i < len(text):
         gap = _broken_word_gap(text, i) if options.tatweel else 0
-        if gap:
-            i += gap
+        if gap or i in spelt_out:
+            i += gap or 1
             continue
         unit = _unit(text, i, options.compose)
         char = unicodedata.normalize("NFC", unit) if len(unit) == 2 else unit
