@@ -27,9 +27,10 @@ from arner.perturb import PERTURBATIONS, perturb_documents  # noqa: E402
 from arner.predict import Predictor  # noqa: E402
 from arner.spans import Document, read_jsonl  # noqa: E402
 
-# Per eligible character: a joining letter (tatweel, broken), a letter, a ya or kaf, a space.
+# Per eligible character: a joining letter (tatweel, broken), a letter, a ya or kaf, a space;
+# militia_spelling: per occurrence of the noun.
 DEFAULT_RATES = {"tatweel": 0.05, "broken": 0.05, "diacritics": 0.1, "persian": 1.0, "invisibles": 0.3, "hamza": 1.0,
-                 "final_ya": 1.0, "spacing": 0.5}
+                 "final_ya": 1.0, "spacing": 0.5, "militia_spelling": 1.0}
 
 
 def noisy_predictions(predictor: Predictor, gold: Sequence[Document], kind: str, seed: int) -> list[Document]:

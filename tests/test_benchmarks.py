@@ -87,13 +87,24 @@ def test_robustness_scores_noisy_copies_against_the_same_gold(tmp_path: Path, ti
     settings = json.loads((light_run / SETTINGS_FILE).read_text(encoding="utf-8"))
     (light_run / SETTINGS_FILE).write_text(json.dumps({**settings, "normalize": "light"}), encoding="utf-8")
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "robustness.py"), "--model", str(light_run),
-                             "--gold", str(gold), "--kinds", "tatweel", "diacritics", "hamza", "--bootstrap", "50"],
+                             "--gold", str(gold), "--kinds", "tatweel", "broken", "diacritics", "hamza", "--bootstrap", "50"],
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "(normalize=light)" in lines[0]
     assert lines[1].strip().startswith("clean: micro F1 1.0000")
-    # the model reads light-normalised text: tatweel and diacritics never reach it
-    for kind in ("tatweel", "diacritics"):
+    # the model reads light-normalised text: tatweel, broken words and diacritics never reach it
+    for kind in ("tatweel", "broken", "diacritics"):
         assert any(line.strip().startswith(f"{kind}: micro F1 1.0000") and "+0.0 points" in line for line in lines)
     assert any(line.strip().startswith("hamza: micro F1") and "against clean" in line for line in lines)
+
+
+def test_robustness_has_a_default_rate_for_every_kind_of_noise() -> None:
+    import importlib.util
+
+    from arner.perturb import PERTURBATIONS
+
+    spec = importlib.util.spec_from_file_location("robustness", ROOT / "benchmarks" / "robustness.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert set(module.DEFAULT_RATES) == set(PERTURBATIONS)
