@@ -97,13 +97,16 @@ def test_to_raw_includes_inner_tatweel_but_not_leading_removed_chars() -> None:
     assert raw[slice(*norm.to_raw(4, 8))] == "الـلـه"
 
 
+def _raw_of(norm: Normalized, word: str) -> str:
+    """The raw text that the first ``word`` of the normalised text came from."""
+    start = norm.text.index(word)
+    return norm.raw[slice(*norm.to_raw(start, start + len(word)))]
+
+
 def test_a_word_broken_by_a_space_between_tatweels_is_joined_and_maps_back_whole() -> None:
-    raw = "مقتـ ـل عنصرين من ميليشيا قسـ ـد"
-    norm = normalize(raw)
+    norm = normalize("مقتـ ـل عنصرين من ميليشيا قسـ ـد")
     assert norm.text == "مقتل عنصرين من ميليشيا قسد"
-    start = norm.text.index("قسد")
-    assert raw[slice(*norm.to_raw(start, start + 3))] == "قسـ ـد"
-    assert raw[slice(*norm.to_raw(0, 4))] == "مقتـ ـل"
+    assert (_raw_of(norm, "قسد"), _raw_of(norm, "مقتل")) == ("قسـ ـد", "مقتـ ـل")
 
 
 @pytest.mark.parametrize("raw", ["قصف لـ «داعش»", "حزب الله ـ لبنان", "الـ ـ", "قسـ ـد"])
@@ -117,8 +120,7 @@ def test_hashtag_underscores_read_as_spaces_and_names_map_back_to_the_raw_hashta
     raw = "قصف على ريف #دير_الزور و#الغوطة_الشرقية، _مسودة_"
     norm = normalize(raw)
     assert norm.text == "قصف علي ريف #دير الزور و#الغوطة الشرقية، _مسودة_"
-    start = norm.text.index("دير الزور")
-    assert raw[slice(*norm.to_raw(start, start + 9))] == "دير_الزور"
+    assert _raw_of(norm, "دير الزور") == "دير_الزور"
     assert normalize(raw, NormalizeOptions(hashtags=False)).text.count("_") == 4
 
 
@@ -133,8 +135,7 @@ def test_words_spelt_out_letter_by_letter_are_joined_but_short_words_are_not(raw
     norm = normalize(raw)
     assert norm.text == joined
     if "داعش" in joined:
-        start = joined.index("داعش")
-        assert raw[slice(*norm.to_raw(start, start + 4))].replace(" ", "") == "داعش"
+        assert _raw_of(norm, "داعش").replace(" ", "") == "داعش"
     assert normalize(raw, NormalizeOptions(spaced_letters=False)).text.count(" ") == raw.count(" ")
 
 
