@@ -31,7 +31,8 @@ learns names and contexts as such writers spell them.
 
 The first five are noise that :func:`arner.encoders.sources.normalizer_for`
 ``("light")`` removes; ``hamza``, ``final_ya`` and ``militia_spelling`` are
-spellings it keeps as written; ``spacing`` never reaches a model, whose words are cut at punctuation.
+spellings it keeps as written; ``spacing`` never reaches a model, whose words are
+cut at punctuation.
 
 >>> from arner.spans import Document, Span
 >>> doc = Document("d", "قصف على دير الزور", (Span(8, 17, "PLACE"),))
