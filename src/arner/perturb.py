@@ -126,12 +126,11 @@ def _drop_militia_ya(char: str, i: int, text: str, rng: random.Random, rate: flo
     starts, so that no occurrence loses two."""
     if char != "ي":
         return char
-    singular = not text.startswith("ميليشيات", text.rfind("م", 0, i + 1))
-    habits = _MILITIA_YA_CONTEXTS if singular else _MILITIA_YA_CONTEXTS[:2]
-    for k, (before, after) in enumerate(habits):
-        start = i - len(before)
+    for k, (before, after) in enumerate(_MILITIA_YA_CONTEXTS):
+        start = i - len(before)  # every context begins at the word's م
         if text.startswith(before, start) and text.startswith(after, i + 1):
-            return "" if k == start % len(habits) and rng.random() < rate else char
+            choices = 2 if text.startswith("ميليشيات", start) else len(_MILITIA_YA_CONTEXTS)
+            return "" if k == start % choices and rng.random() < rate else char
     return char
 
 

@@ -178,6 +178,9 @@ def _unit(text: str, i: int, compose: bool) -> str:
     return text[i]
 
 
+# Spaces with a tatweel on each side: some outlets break words that platforms filter
+# that way (قسـ ـد, مقتـ ـل), and no word begins with a tatweel.
+_BROKEN_WORD_SPACES = re.compile(f"(?<={TATWEEL}) +(?={TATWEEL})")
 # Three or more pieces of one or two Arabic letters, a single space apart.
 _SPACED_RUN = re.compile(r"(?<!\w)[\u0621-\u064A]{1,2}(?: [\u0621-\u064A]{1,2}){2,}(?!\w)")
 _PIECE = re.compile(r"\S+")
@@ -185,7 +188,7 @@ _PIECE = re.compile(r"\S+")
 _SHORT_WORDS = frozenset("و في من عن لا ما لم لن قد أو او إن ان أن هو هي مع ثم يا بل كي لو إذ اذ كم".split())
 
 
-def _spaced_letter_gaps(text: str) -> frozenset[int]:
+def _spaced_letter_gaps(text: str) -> set[int]:
     """Spaces inside words spelt out letter by letter to slip past platform filters
     (``د اع ش``, ``د ا ع ش``): runs of three or more short pieces, two of them lone
     letters, after short words (``في``, ``و``) are cut off their edges and split them.
@@ -194,6 +197,7 @@ def _spaced_letter_gaps(text: str) -> frozenset[int]:
     for match in _SPACED_RUN.finditer(text):
         pieces = [(m.start(), m.group()) for m in _PIECE.finditer(text, match.start(), match.end())]
         run: list[tuple[int, str]] = []
+        # a short word after the last piece closes the last run like any other
         for piece in [*pieces, (match.end(), "و")]:
             if piece[1] not in _SHORT_WORDS:
                 run.append(piece)
@@ -201,21 +205,17 @@ def _spaced_letter_gaps(text: str) -> frozenset[int]:
             if len(run) >= 3 and sum(len(p) == 1 for _, p in run) >= 2:
                 gaps.update(start + len(p) for start, p in run[:-1])
             run = []
-    return frozenset(gaps)
+    return gaps
 
 
-def _broken_word_gap(text: str, i: int) -> int:
-    """Length of the spaces at ``i`` that break one word, 0 when they separate two.
-
-    Some outlets break words that platforms filter with a tatweel on each side of a
-    space (``قسـ ـد``, ``مقتـ ـل``). No word begins with a tatweel, so spaces with a
-    tatweel on both sides sit inside a word.
-    """
-    end = i
-    while end < len(text) and text[end] == " ":
-        end += 1
-    broken = i > 0 and text[i - 1] == TATWEEL and end < len(text) and text[end] == TATWEEL
-    return end - i if broken and end > i else 0
+def _inner_spaces(text: str, options: NormalizeOptions) -> frozenset[int]:
+    """Indices of the spaces inside one word, which :func:`normalize` removes: words
+    broken between two tatweels (with ``tatweel``) and spelt out letter by letter
+    (with ``spaced_letters``)."""
+    spaces = _spaced_letter_gaps(text) if options.spaced_letters else set()
+    if options.tatweel:
+        spaces.update(i for m in _BROKEN_WORD_SPACES.finditer(text) for i in range(m.start(), m.end()))
+    return frozenset(spaces)
 
 
 def _joins_letters(text: str, i: int) -> bool:
@@ -244,12 +244,11 @@ def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Norm
     table = _table(options)
     chars: list[str] = []
     offsets: list[int] = []
-    spelt_out = _spaced_letter_gaps(text) if options.spaced_letters else frozenset()
+    inner_spaces = _inner_spaces(text, options)
     i = 0
     while i < len(text):
-        gap = _broken_word_gap(text, i) if options.tatweel else 0
-        if gap or i in spelt_out:
-            i += gap or 1
+        if i in inner_spaces:
+            i += 1
             continue
         unit = _unit(text, i, options.compose)
         char = unicodedata.normalize("NFC", unit) if len(unit) == 2 else unit
