@@ -28,10 +28,28 @@ from arner.coordination import split_coordinated
 from arner.encoders.sources import ModelLoadError
 from arner.numbers import parse_number
 from arner.spans import Document, Span
-from arner.text import QUOTES, TATWEEL, line_pieces, with_closing_quote
+from arner.text import PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with_closing_quote
 from arner.token_spans import TokenGrid
 
 CASUALTY = "CASUALTY"
+# A type or head noun alone names no place and no group (GUIDELINES sections 3, 5 and
+# 9): `ريف`, `مستشفى` or `معبر` without its name, `قوات`, `فصيل` or `لواء` without a
+# group's, the bare anaphors `الهيئة` and `التنظيم`, a direction adjective alone. Words
+# that are names by themselves stay out of the list (`القاعدة`, `الجزيرة`, `البادية`,
+# `العصائب`, Medina's `المدينة`), and so do the militia nouns a bare mention is labelled
+# by (`الميليشيات`, `الفصائل`).
+_TYPE_WORDS = (
+    "ريف أرياف مستشفى مطار معسكر معبر حاجز شارع دوار بلدة قرية منطقة محافظة حي مخيم "
+    "قوات فصيل لواء فوج كتيبة فرقة جيش حزب حركة تنظيم جماعة هيئة جبهة تجمع فيلق مجلس "
+    "غرفة قوة تحالف"
+).split()
+_DIRECTIONS = "شرقي غربي شمالي جنوبي شرقية غربية شمالية جنوبية".split()
+LONE_TYPE_WORDS = frozenset(
+    normalize(word).text
+    for word in [*_TYPE_WORDS, *("ال" + w for w in _TYPE_WORDS), *_DIRECTIONS, *("ال" + w for w in _DIRECTIONS),
+                 "مدينة"]
+)
+TYPE_WORD_LABELS = frozenset({"MILITIA", "PLACE"})
 # No int8: torch's dynamic quantisation cost the first quickstart model 0.03-0.05
 # evaluation micro-F1 (0.5633 -> 0.517-0.530), bf16 on CPU 0.0007.
 DTYPES = {"float32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -262,7 +280,8 @@ def snap_to_words(spans: Iterable[Span], words: Sequence) -> list[Span]:
 def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     """Spans as predictions promise them: cut at line breaks, edges trimmed by
     :func:`trim_to_guidelines`, never ending before a combining mark (a harakah
-    belongs to its letter), spans without a letter or digit dropped, no overlaps (the lower score loses), and
+    belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that are a
+    lone type word dropped (:func:`is_lone_type_word`), no overlaps (the lower score loses), and
     each CASUALTY with its parsed ``value`` (None when unparsable).
 
     >>> clean_spans("قتل  4 عناصر", [Span(3, 7, "CASUALTY", {"score": 0.9})])
@@ -278,6 +297,8 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
             while end < len(text) and unicodedata.combining(text[end]):
                 end += 1
             start, end = trim_to_guidelines(text, start, end)
+            if span.label in TYPE_WORD_LABELS and is_lone_type_word(text[start:end]):
+                continue
             if any(_is_word_char(ch) for ch in text[start:end]):
                 extra = dict(span.extra)
                 if span.label == CASUALTY:
@@ -291,6 +312,21 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
             kept.pop()  # sorted by start, so the one before that ends before this one starts
         kept.append(span)
     return kept
+
+
+def is_lone_type_word(surface: str) -> bool:
+    """Whether ``surface`` is one type or head word and nothing else, after a proclitic
+    (``LONE_TYPE_WORDS``): never a MILITIA or PLACE span by the guidelines.
+
+    >>> [is_lone_type_word(w) for w in ("ريف", "وقوات", "للفصيل", "الشمالي", "القاعدة", "الميليشيات", "ريف حلب")]
+    [True, True, True, True, False, False, False]
+    """
+    word = normalize(surface.strip(QUOTES + " ")).text
+    if word in LONE_TYPE_WORDS:
+        return True
+    if word.startswith("لل") and "ال" + word[2:] in LONE_TYPE_WORDS:
+        return True
+    return any(word.startswith(c) and word[len(c):] in LONE_TYPE_WORDS for c in PROCLITICS)
 
 
 def trim_to_guidelines(text: str, start: int, end: int) -> tuple[int, int]:
