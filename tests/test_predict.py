@@ -397,8 +397,9 @@ def test_a_span_without_a_letter_or_digit_is_dropped(text: str, predicted: str) 
     ("أفاد مدير مستشفى في صور", "مستشفى", "PLACE"),
     ("تقدمت قوات نحو البلدة", "قوات", "MILITIA"),
     ("وأعلنت الهيئة في بيان", "الهيئة", "MILITIA"),
+    ("قصفت تلك القوات «ود نورة» بالأسلحة", "و", "PLACE"),  # a letter cut off a word
 ])
-def test_a_lone_type_word_is_no_militia_or_place(text: str, predicted: str, label: str) -> None:
+def test_a_lone_type_word_or_letter_is_no_militia_or_place(text: str, predicted: str, label: str) -> None:
     start = text.index(predicted)
     assert clean_spans(text, [Span(start, start + len(predicted), label)]) == []
 

@@ -188,7 +188,7 @@ def test_tokens_of_a_seed_sentence() -> None:
     text = 'ففي مدينة دير الزور ومحيطها، قُتل 26 شخصاً، هم 10 من قوات النظام و4 من "الأمن العسكري".,'
     assert texts(tokenize(text)) == [
         "ففي", "مدينة", "دير", "الزور", "ومحيطها", "،", "قُتل", "26", "شخصاً", "،", "هم", "10",
-        "من", "قوات", "النظام", "و4", "من", '"', "الأمن", "العسكري", '"', ".", ",",
+        "من", "قوات", "النظام", "و", "4", "من", '"', "الأمن", "العسكري", '"', ".", ",",
     ]
 
 
@@ -250,7 +250,15 @@ def test_clitic_splitting(word: str, lexicon: set[str], expected: list[str]) -> 
 
 
 def test_clitics_are_kept_whole_without_split_clitics() -> None:
-    assert texts(tokenize("والميليشيات و4 لإيران", lexicon={"إيران"})) == ["والميليشيات", "و4", "لإيران"]
+    assert texts(tokenize("والميليشيات ولإيران", lexicon={"إيران"})) == ["والميليشيات", "ولإيران"]
+
+
+def test_a_digit_against_an_arabic_letter_starts_a_new_word() -> None:
+    # A count glued to its noun or to الـ is a word of its own, so a CASUALTY span
+    # can be exactly the digits; Latin letters keep theirs (T2, M4).
+    assert texts(tokenize("مقتل121 و4 الـ200 13شخصا ١٢قتيلا T2")) == [
+        "مقتل", "121", "و", "4", "الـ", "200", "13", "شخصا", "١٢", "قتيلا", "T2"]
+    assert [t.clitic for t in tokenize("و4 بـ5", split_clitics=True)] == [True, False, True, False]
 
 
 def test_bare_proclitic_before_quote_is_flagged() -> None:
@@ -360,9 +368,10 @@ def test_clitic_splitting_only_refines_tokens(text: str) -> None:
     split = tokenize(text, split_clitics=True, lexicon={"حزب"})
     merged: list[tuple[int, int]] = []
     for prev, token in zip([None, *split], split):
-        # the rest of a word sits right after its proclitic; a quote is its own token
+        # the rest of a word sits right after its proclitic; a quote is its own token,
+        # and so is a number written against a bare proclitic (و4)
         joins = prev is not None and prev.clitic and prev.end == token.start
-        if joins and token.text[0] not in arner.text.QUOTES:
+        if joins and token.text[0] not in arner.text.QUOTES and not token.text[0].isdigit():
             merged[-1] = (merged[-1][0], token.end)
         else:
             merged.append((token.start, token.end))

@@ -280,8 +280,8 @@ def snap_to_words(spans: Iterable[Span], words: Sequence) -> list[Span]:
 def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     """Spans as predictions promise them: cut at line breaks, edges trimmed by
     :func:`trim_to_guidelines`, never ending before a combining mark (a harakah
-    belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that are a
-    lone type word dropped (:func:`is_lone_type_word`), no overlaps (the lower score loses), and
+    belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that name
+    nothing dropped (:func:`names_nothing`), no overlaps (the lower score loses), and
     each CASUALTY with its parsed ``value`` (None when unparsable).
 
     >>> clean_spans("قتل  4 عناصر", [Span(3, 7, "CASUALTY", {"score": 0.9})])
@@ -297,7 +297,7 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
             while end < len(text) and unicodedata.combining(text[end]):
                 end += 1
             start, end = trim_to_guidelines(text, start, end)
-            if span.label in TYPE_WORD_LABELS and is_lone_type_word(text[start:end]):
+            if span.label in TYPE_WORD_LABELS and names_nothing(text[start:end]):
                 continue
             if any(_is_word_char(ch) for ch in text[start:end]):
                 extra = dict(span.extra)
@@ -314,15 +314,16 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     return kept
 
 
-def is_lone_type_word(surface: str) -> bool:
-    """Whether ``surface`` is one type or head word and nothing else, after a proclitic
+def names_nothing(surface: str) -> bool:
+    """Whether ``surface`` holds fewer than two letters (a stray ``و`` or ``ك`` cut
+    off a word), or one type or head word and nothing else, after a proclitic
     (``LONE_TYPE_WORDS``): never a MILITIA or PLACE span by the guidelines.
 
-    >>> [is_lone_type_word(w) for w in ("ريف", "وقوات", "للفصيل", "الشمالي", "القاعدة", "الميليشيات", "ريف حلب")]
-    [True, True, True, True, False, False, False]
+    >>> [names_nothing(w) for w in ("ريف", "وقوات", "للفصيل", "الشمالي", "و", "القاعدة", "الميليشيات", "ريف حلب")]
+    [True, True, True, True, True, False, False, False]
     """
     word = normalize(surface.strip(QUOTES + " ")).text
-    if word in LONE_TYPE_WORDS:
+    if sum(ch.isalpha() for ch in word) < 2 or word in LONE_TYPE_WORDS:
         return True
     if word.startswith("لل") and "ال" + word[2:] in LONE_TYPE_WORDS:
         return True

@@ -368,8 +368,26 @@ def _chunk_end(text: str, i: int) -> tuple[int, bool]:
             j += 1
         return j, False
     while j < len(text) and (_kind(text[j]) in (_WORD, _DIGIT, _MARK) or _joins_number(text, j)):
+        if _glued_number_edge(text, j):
+            break
         j += 1
     return j, True
+
+
+def _is_arabic_letter(char: str) -> bool:
+    return "\u0600" <= char <= "\u06ff" and char.isalpha() and char != TATWEEL
+
+
+def _glued_number_edge(text: str, j: int) -> bool:
+    """True between an Arabic letter and a digit written against it (``مقتل121``,
+    ``13شخصا``, ``الـ200``): two words, so that a count is a word of its own. Latin
+    letters keep their digits (``T2``, ``M4``)."""
+    k = j - 1
+    while k > 0 and _kind(text[k]) == _MARK:  # a harakah belongs to the letter before it
+        k -= 1
+    # A tatweel ends a word before digits (الـ200) but only stretches the digits after them.
+    return (_kind(text[k]) == _DIGIT and _is_arabic_letter(text[j])) or (
+        _kind(text[j]) == _DIGIT and (_is_arabic_letter(text[k]) or text[k] == TATWEEL))
 
 
 def _chunks(text: str) -> Iterator[tuple[int, int, bool]]:
@@ -439,14 +457,15 @@ def _clitic_cut(word: str, lexicon: Collection[str]) -> int:
     return 0
 
 
-def _bare_clitic_before_quote(text: str, start: int, end: int) -> bool:
-    """و"فاطميون": the word is only a proclitic and a quote follows directly."""
-    return _skeleton(text[start:end])[0] in PROCLITICS and end < len(text) and text[end] in QUOTES
+def _bare_clitic(text: str, start: int, end: int) -> bool:
+    """و"فاطميون", و4: the word is only a proclitic, and a quote or a digit follows directly."""
+    return (_skeleton(text[start:end])[0] in PROCLITICS and end < len(text)
+            and (text[end] in QUOTES or _kind(text[end]) == _DIGIT))
 
 
 def _word_tokens(text: str, start: int, end: int, lexicon: Collection[str]) -> list[Token]:
     word = text[start:end]
-    if _bare_clitic_before_quote(text, start, end):
+    if _bare_clitic(text, start, end):
         return [Token(word, start, end, clitic=True)]
     cut = _clitic_cut(word, lexicon)
     if not cut:
@@ -460,17 +479,20 @@ def tokenize(text: str, *, split_clitics: bool = False, lexicon: Collection[str]
     Whitespace and invisible format marks (Cf: U+200B, U+200E, U+200F, BOM ...)
     separate tokens and are dropped; ZWNJ/ZWJ stay inside words. Punctuation and
     symbols are one-char tokens (a combining mark right after one stays with
-    it). A word is a run of letters, digits and marks; digits keep internal
-    separators (1,200 ١٬٢٠٠ 2.5). With ``split_clitics`` a proclitic (see
+    it). A word is a run of letters, digits and marks, cut where an Arabic letter
+    and a digit touch (``مقتل121``, ``الـ200``); digits keep internal separators
+    (1,200 ١٬٢٠٠ 2.5). With ``split_clitics`` a proclitic (see
     ``PROCLITICS``; a combination is one token) is split off only when the rest
     starts with a digit, starts with ال + 3 or more letters, is ل + لـ with the
     article's alef elided (للقوات -> ل + لقوات, so a span there starts at the
     second ل), or is a ``lexicon`` word (matched as written and default-
     normalised: pass a set of single words). A word that is only a proclitic
-    directly before a quote (و"فاطميون") is flagged ``clitic``.
+    directly before a quote or a digit (و"فاطميون", و4) is flagged ``clitic``.
 
     >>> [(t.text, t.clitic) for t in tokenize("للقوات وثق", split_clitics=True)]
     [('ل', True), ('لقوات', False), ('وثق', False)]
+    >>> [t.text for t in tokenize("مقتل121 والـ200 في T2")]
+    ['مقتل', '121', 'والـ', '200', 'في', 'T2']
     """
     _require_str(text, "tokenize")
     if isinstance(lexicon, str):

@@ -74,9 +74,9 @@ def test_span_ending_inside_a_token_widens_to_its_end() -> None:
 
 
 def test_two_spans_in_one_token_raise_naming_the_document() -> None:
-    text = "و4 و12"
-    spans = [Span(0, 1, "CASUALTY"), Span(1, 2, "CASUALTY")]
-    with pytest.raises(SpanError, match=r"document 'x7'.*shares token 'و4'"):
+    text = "قسدوداعش في الرقة"  # two names run together with no space
+    spans = [Span(0, 3, "MILITIA"), Span(4, 8, "MILITIA")]
+    with pytest.raises(SpanError, match=r"document 'x7'.*shares token 'قسدوداعش'"):
         spans_to_tags(text, spans, tokenize(text), doc_id="x7")
 
 
@@ -139,7 +139,8 @@ def test_seed_article_with_own_lexicon_is_all_exact() -> None:
     assert (plain.exact, plain.widened) == (36, 5)
     unsplit = AlignmentReport()
     document_tags(doc, split_clitics=False, report=unsplit)
-    assert (unsplit.exact, unsplit.widened) == (31, 10)
+    # A count glued to a proclitic (و4) is a word of its own even unsplit.
+    assert (unsplit.exact, unsplit.widened) == (33, 8)
 
 
 WORDS = ["قتل", "حزب", "الله", "دير", "الزور", "26", "،", "ميليشيات", "«", "لواء"]
