@@ -108,3 +108,21 @@ def test_robustness_has_a_default_rate_for_every_kind_of_noise() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert set(module.DEFAULT_RATES) == set(PERTURBATIONS)
+
+
+def test_span_score_sweep_drops_only_spans_below_each_threshold(tmp_path: Path) -> None:
+    import importlib.util
+
+    from arner.spans import Document, Span
+
+    spec = importlib.util.spec_from_file_location("span_score_sweep", ROOT / "benchmarks" / "span_score_sweep.py")
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    text = "قتل 3 من داعش في قرية الحمرا"
+    gold = [Document("d", text, (Span(4, 5, "CASUALTY"), Span(9, 13, "MILITIA"), Span(22, 28, "PLACE")))]
+    pred = [Document("d", text, (Span(4, 5, "CASUALTY", {"score": 0.99}), Span(9, 13, "MILITIA", {"score": 0.97}),
+                                 Span(17, 21, "PLACE", {"score": 0.6}), Span(22, 28, "PLACE", {"score": 0.8})))]
+    path = tmp_path / "pred.jsonl"
+    write_jsonl(pred, path)
+    # 0: one spurious span (P 3/4); 0.7: it is gone (F1 1); 0.9: the village goes too (R 2/3).
+    assert [round(row[0], 4) for row in sweep.sweep(gold, [read_jsonl(path)], (0.0, 0.7, 0.9))] == [0.8571, 1.0, 0.8]

@@ -159,6 +159,23 @@ def test_the_model_layer_imports_no_io_module() -> None:
     assert loaded.strip() == "['arner.predict']"
 
 
+def test_spans_below_the_saved_min_span_score_are_dropped(tiny_run: Path, tmp_path: Path) -> None:
+    import dataclasses
+    import shutil
+
+    gold = gold_sentences()
+    every = Predictor.from_dir(tiny_run, device="cpu")
+    every.settings = dataclasses.replace(every.settings, min_span_score=0.0)
+    scores = sorted(s.extra["score"] for d in every.predict(gold) for s in d.spans)
+    cut = scores[len(scores) // 2]
+    run = shutil.copytree(tiny_run, tmp_path / "run")
+    dataclasses.replace(every.settings, min_span_score=cut).save(run)  # as training saves it
+    fewer = Predictor.from_dir(run, device="cpu")
+    kept = [s.extra["score"] for d in fewer.predict(gold) for s in d.spans]
+    assert fewer.settings.min_span_score == cut
+    assert sorted(kept) == [x for x in scores if x >= cut]
+
+
 # ---------------------------------------------------------------- span clean-up
 
 

@@ -90,6 +90,8 @@ class PreprocessSettings:
     # arner.coordination on the output; False for models saved before it, so that their
     # recorded predictions stay reproducible.
     split_coordination: bool = False
+    # Spans below this mean confidence are dropped; 0.0 for models saved before it.
+    min_span_score: float = 0.0
 
     def preprocessor(self) -> Preprocessor:
         from arner.encoders.sources import normalizer_for

@@ -251,6 +251,10 @@ class ModelConfig:
         "help": "text normalisation, offsets kept: auto (arabert for AraBERT models, else light), none, "
                 "light (diacritics, tatweel, invisible marks, Arabic-Indic digits, Persian yeh and keheh), "
                 "folded (light, and every alef bare, final alef maqsura as ya) or arabert"})
+    # Chosen on the quickstart's dev writer; README (Decoding) gives the figures.
+    min_span_score: float = field(default=0.75, metadata={
+        "help": "predicted spans whose mean subword confidence is below this are dropped, in [0, 1) "
+                "(0: every span kept); saved with the model"})
     cache_dir: str | None = field(default=None, metadata={
         "help": "where encoders are downloaded or converted (null: the default cache)"})
     local_files_only: bool = field(default=False, metadata={
@@ -262,6 +266,8 @@ class ModelConfig:
             out.append(f"model.max_length: at least 16, got {self.max_length}")
         if not 0 <= self.stride < self.max_length // 2:
             out.append(f"model.stride: must be in [0, max_length/2), got {self.stride}")
+        if not 0 <= self.min_span_score < 1:
+            out.append(f"model.min_span_score: must be in [0, 1), got {self.min_span_score}")
         return out
 
 

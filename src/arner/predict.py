@@ -123,7 +123,7 @@ class Predictor:
         spans = decode_window_predictions(windows, labels, self.id2label, scores)
         out = []
         for i, doc in enumerate(docs):
-            found = spans.get(i, [])
+            found = [s for s in spans.get(i, []) if s.extra.get("score", 1.0) >= self.settings.min_span_score]
             if self.settings.snap_to_words:
                 found = snap_to_words(found, words[i])
             found = clean_spans(doc.text, found)

@@ -261,7 +261,8 @@ def load_model(config: Config, train_docs: Sequence[Document]):
         raise ModelLoadError(f"model.max_length={mc.max_length} exceeds the {positions} positions of "
                              f"{mc.name!r}; windows that long would fail at prediction")
     settings = PreprocessSettings(labels, mc.split_clitics, sorted(lexicon), normalize, mc.max_length, mc.stride,
-                                  line_windows=mc.line_windows, split_coordination=True)
+                                  line_windows=mc.line_windows, split_coordination=True,
+                                  min_span_score=mc.min_span_score)
     return model, tokenizer, settings
 
 
