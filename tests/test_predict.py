@@ -421,6 +421,18 @@ def test_a_lone_type_word_or_letter_is_no_militia_or_place(text: str, predicted:
     assert clean_spans(text, [Span(start, start + len(predicted), label)]) == []
 
 
+@pytest.mark.parametrize("text, predicted, label, expected", [
+    ("عمل ضمن فصائل مسلحة في المنطقة", "فصائل مسلحة في", "MILITIA", "فصائل مسلحة"),
+    ("قامت مجموعات كبيرة من جبهة النصرة", "مجموعات كبيرة من", "MILITIA", "مجموعات كبيرة"),
+    ("قصف على ريف حلب", "على ريف حلب", "PLACE", "ريف حلب"),
+    ("قُتل 4 في حلب", "4 في", "CASUALTY", "4 في"),  # counts are read by arner.numbers
+])
+def test_a_name_never_starts_or_ends_with_a_particle(text: str, predicted: str, label: str, expected: str) -> None:
+    start = text.index(predicted)
+    (span,) = clean_spans(text, [Span(start, start + len(predicted), label)])
+    assert text[span.start : span.end] == expected
+
+
 @pytest.mark.parametrize("text, predicted, label", [
     ("فرع تنظيم القاعدة في اليمن، وأعلنت القاعدة مسؤوليتها", "القاعدة", "MILITIA"),
     ("اشتباكات في الجزيرة السورية", "الجزيرة", "PLACE"),
