@@ -50,7 +50,8 @@ LONE_TYPE_WORDS = frozenset(
     for word in [*_TYPE_WORDS, *("ال" + w for w in _TYPE_WORDS), *_DIRECTIONS, *("ال" + w for w in _DIRECTIONS),
                  "مدينة"]
 )
-TYPE_WORD_LABELS = frozenset({"MILITIA", "PLACE"})
+# Labels whose spans are names: the lone-word and edge-particle rules apply to them only.
+NAME_LABELS = frozenset({"MILITIA", "PLACE"})
 # Prepositions, conjunctions and relatives that no name begins or ends with: a span that
 # runs into one (`فصائل مسلحة في`) stops before it.
 EDGE_PARTICLES = frozenset(normalize(w).text for w in (
@@ -302,7 +303,7 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
             while end < len(text) and unicodedata.combining(text[end]):
                 end += 1
             start, end = trim_to_guidelines(text, start, end)
-            if span.label in TYPE_WORD_LABELS:
+            if span.label in NAME_LABELS:
                 start, end = without_edge_particles(text, start, end)
                 if names_nothing(text[start:end]):
                     continue
