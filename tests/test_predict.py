@@ -426,6 +426,8 @@ def test_a_lone_type_word_or_letter_is_no_militia_or_place(text: str, predicted:
     ("قامت مجموعات كبيرة من جبهة النصرة", "مجموعات كبيرة من", "MILITIA", "مجموعات كبيرة"),
     ("قصف على ريف حلب", "على ريف حلب", "PLACE", "ريف حلب"),
     ("قُتل 4 في حلب", "4 في", "CASUALTY", "4 في"),  # counts are read by arner.numbers
+    ("وأعلنت كتائب الإمام علي انسحابها", "كتائب الإمام علي", "MILITIA", "كتائب الإمام علي"),  # a name, not على
+    ("وصلت تعزيزات إلى دير الزور", "إلى دير الزور", "PLACE", "دير الزور"),
 ])
 def test_a_name_never_starts_or_ends_with_a_particle(text: str, predicted: str, label: str, expected: str) -> None:
     start = text.index(predicted)
