@@ -382,6 +382,13 @@ def test_sibling_names() -> None:
     assert sibling("preds", ".errors.jsonl") == Path("preds.errors.jsonl")
 
 
+def kept_surfaces(text: str, predicted: str, label: str, start: int | None = None) -> list[str]:
+    """What :func:`clean_spans` keeps of one predicted span over ``predicted`` (its first
+    occurrence unless ``start`` says where)."""
+    start = text.index(predicted) if start is None else start
+    return [text[s.start : s.end] for s in clean_spans(text, [Span(start, start + len(predicted), label)])]
+
+
 @pytest.mark.parametrize("text, predicted, expected", [
     ('قال "تنظيم الدولة" إن', '"تنظيم الدولة"', "تنظيم الدولة"),
     ("قال “تنظيم الدولة” إن", "تنظيم الدولة”", "تنظيم الدولة"),
@@ -395,15 +402,12 @@ def test_sibling_names() -> None:
     ("في دير الزور، قتل", "دير الزور،", "دير الزور"),
 ])
 def test_quotes_and_punctuation_at_span_edges_follow_the_guidelines(text: str, predicted: str, expected: str) -> None:
-    start = text.index(predicted)
-    (span,) = clean_spans(text, [Span(start, start + len(predicted), "MILITIA")])
-    assert text[span.start : span.end] == expected
+    assert kept_surfaces(text, predicted, "MILITIA") == [expected]
 
 
 @pytest.mark.parametrize("text, predicted", [('قال "', '"'), ("قال “ ” أمس", "“ ”"), ("ـــ ، قتل", "ـــ ،")])
 def test_a_span_without_a_letter_or_digit_is_dropped(text: str, predicted: str) -> None:
-    start = text.index(predicted)
-    assert clean_spans(text, [Span(start, start + len(predicted), "PLACE")]) == []
+    assert kept_surfaces(text, predicted, "PLACE") == []
 
 
 @pytest.mark.parametrize("text, predicted, label", [
@@ -417,8 +421,7 @@ def test_a_span_without_a_letter_or_digit_is_dropped(text: str, predicted: str) 
     ("قصفت تلك القوات «ود نورة» بالأسلحة", "و", "PLACE"),  # a letter cut off a word
 ])
 def test_a_lone_type_word_or_letter_is_no_militia_or_place(text: str, predicted: str, label: str) -> None:
-    start = text.index(predicted)
-    assert clean_spans(text, [Span(start, start + len(predicted), label)]) == []
+    assert kept_surfaces(text, predicted, label) == []
 
 
 @pytest.mark.parametrize("text, predicted, label, expected", [
@@ -430,9 +433,7 @@ def test_a_lone_type_word_or_letter_is_no_militia_or_place(text: str, predicted:
     ("وصلت تعزيزات إلى دير الزور", "إلى دير الزور", "PLACE", "دير الزور"),
 ])
 def test_a_name_never_starts_or_ends_with_a_particle(text: str, predicted: str, label: str, expected: str) -> None:
-    start = text.index(predicted)
-    (span,) = clean_spans(text, [Span(start, start + len(predicted), label)])
-    assert text[span.start : span.end] == expected
+    assert kept_surfaces(text, predicted, label) == [expected]
 
 
 @pytest.mark.parametrize("text, predicted, label", [
@@ -443,9 +444,7 @@ def test_a_name_never_starts_or_ends_with_a_particle(text: str, predicted: str, 
     ("قصف على ريف حلب", "ريف حلب", "PLACE"),
 ])
 def test_names_made_of_type_words_and_bare_militia_nouns_are_kept(text: str, predicted: str, label: str) -> None:
-    start = text.rindex(predicted)
-    (span,) = clean_spans(text, [Span(start, start + len(predicted), label)])
-    assert text[span.start : span.end] == predicted
+    assert kept_surfaces(text, predicted, label, text.rindex(predicted)) == [predicted]
 
 
 def test_a_lone_type_word_stays_under_other_label_sets() -> None:

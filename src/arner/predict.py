@@ -29,7 +29,7 @@ from arner.coordination import split_coordinated
 from arner.encoders.sources import ModelLoadError
 from arner.numbers import parse_number
 from arner.spans import Document, Span
-from arner.text import PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with_closing_quote
+from arner.text import PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with_closing_quote, without_marks
 from arner.token_spans import TokenGrid
 
 CASUALTY = "CASUALTY"
@@ -334,15 +334,11 @@ def without_edge_particles(text: str, start: int, end: int) -> tuple[int, int]:
     'فصائل مسلحة'
     """
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-    while len(words) > 1 and _bare(text[slice(*words[-1])]) in EDGE_PARTICLES:
+    while len(words) > 1 and without_marks(text[slice(*words[-1])]) in EDGE_PARTICLES:
         words.pop()
-    while len(words) > 1 and _bare(text[slice(*words[0])]) in EDGE_PARTICLES:
+    while len(words) > 1 and without_marks(text[slice(*words[0])]) in EDGE_PARTICLES:
         words.pop(0)
     return (words[0][0], words[-1][1]) if words else (start, end)
-
-
-def _bare(word: str) -> str:
-    return "".join(ch for ch in word if ch != TATWEEL and not unicodedata.combining(ch))
 
 
 def names_nothing(surface: str) -> bool:

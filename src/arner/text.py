@@ -31,6 +31,7 @@ __all__ = [
     "normalize",
     "sentences",
     "tokenize",
+    "without_marks",
 ]
 
 TATWEEL = "\u0640"
@@ -401,6 +402,11 @@ def _chunks(text: str) -> Iterator[tuple[int, int, bool]]:
         i = end
 
 
+def without_marks(word: str) -> str:
+    """``word`` without harakat and tatweel, its letters as written (no folding)."""
+    return _skeleton(word)[0]
+
+
 def _skeleton(word: str) -> tuple[str, list[int]]:
     """The word without marks and tatweel, and each kept char's index in ``word``."""
     kept = [(i, c) for i, c in enumerate(word) if _kind(c) != _MARK and c != TATWEEL]
@@ -436,12 +442,8 @@ def _in_lexicon(clitic: str, rest: str, lexicon: Collection[str]) -> bool:
 
 
 def _safe_rest(clitic: str, rest: str, lexicon: Collection[str]) -> bool:
-    return (
-        _kind(rest[0]) == _DIGIT
-        or _has_article(clitic, rest)
-        or _has_elided_article(clitic, rest)
-        or _in_lexicon(clitic, rest, lexicon)
-    )
+    # A digit never follows a proclitic inside one word: _chunks cuts it off (و4).
+    return _has_article(clitic, rest) or _has_elided_article(clitic, rest) or _in_lexicon(clitic, rest, lexicon)
 
 
 def _clitic_cut(word: str, lexicon: Collection[str]) -> int:
@@ -483,7 +485,7 @@ def tokenize(text: str, *, split_clitics: bool = False, lexicon: Collection[str]
     and a digit touch (``مقتل121``, ``الـ200``); digits keep internal separators
     (1,200 ١٬٢٠٠ 2.5). With ``split_clitics`` a proclitic (see
     ``PROCLITICS``; a combination is one token) is split off only when the rest
-    starts with a digit, starts with ال + 3 or more letters, is ل + لـ with the
+    starts with ال + 3 or more letters, is ل + لـ with the
     article's alef elided (للقوات -> ل + لقوات, so a span there starts at the
     second ل), or is a ``lexicon`` word (matched as written and default-
     normalised: pass a set of single words). A word that is only a proclitic
