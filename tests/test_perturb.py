@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,16 @@ def test_broken_words_keep_letters_and_spans_and_light_joins_them_again(report: 
     assert f"{TATWEEL} {TATWEEL}" in noisy.text
     assert noisy.text.replace(f"{TATWEEL} {TATWEEL}", "") == report.text
     assert [noisy.span_text(s).replace(f"{TATWEEL} {TATWEEL}", "") for s in noisy.spans] == [s for s, _ in MARKS]
+    light = normalizer_for("light")
+    assert light(noisy.text).text == light(report.text).text
+
+
+def test_dotted_words_keep_letters_and_spans_and_light_joins_them_again(report: Document) -> None:
+    noisy = perturb_document(report, "dotted", rate=1.0, seed=0).noisy
+    assert f"{TATWEEL}." in noisy.text
+    joined = re.sub(f"{TATWEEL}\\.+", "", noisy.text)
+    assert joined == report.text
+    assert [re.sub(f"{TATWEEL}\\.+", "", noisy.span_text(s)) for s in noisy.spans] == [s for s, _ in MARKS]
     light = normalizer_for("light")
     assert light(noisy.text).text == light(report.text).text
 
@@ -128,7 +139,7 @@ def test_light_normalisation_undoes_the_noise_but_keeps_spellings(root: Path) ->
     for kind in ("hamza", "final_ya"):
         assert any(light(p.noisy.text).text != light(p.original.text).text
                    for p in perturb_documents(docs, kind, rate=1.0, seed=2))
-    for kind in ("tatweel", "broken", "diacritics", "persian", "invisibles"):
+    for kind in ("tatweel", "broken", "dotted", "diacritics", "persian", "invisibles"):
         # a Persian keyboard types yeh for final alef maqsura too, and light folds yeh to ya
         rate = 1.0 if kind == "persian" else 0.5
         for perturbed in perturb_documents(docs, kind, rate=rate, seed=2):

@@ -447,6 +447,23 @@ def test_names_made_of_type_words_and_bare_militia_nouns_are_kept(text: str, pre
     assert kept_surfaces(text, predicted, label, text.rindex(predicted)) == [predicted]
 
 
+@pytest.mark.parametrize("text, predicted, label, expected", [
+    ("أعلنت شرطة محافظة ديالى العراقية", "ديالى العراقية", "PLACE", "ديالى"),
+    ("قصف في ريف القنيطرة السورية ليلاً", "ريف القنيطرة السورية", "PLACE", "ريف القنيطرة"),
+    ("ثكنة في مزارع شبعا اللبنانية المحتلة", "مزارع شبعا اللبنانية", "PLACE", "مزارع شبعا"),
+    ("ضربات في البادية السورية", "البادية السورية", "PLACE", "البادية السورية"),
+    ("قرب الحدود العراقية السورية", "الحدود العراقية السورية", "PLACE", "الحدود العراقية السورية"),
+    ("دخلوا للأراضي السورية", "لأراضي السورية", "PLACE", "لأراضي السورية"),
+    ("نقل إلى المستشفى السعودي", "المستشفى السعودي", "PLACE", "المستشفى السعودي"),
+    ("وصلوا إلى الجمهورية العربية السورية", "الجمهورية العربية السورية", "PLACE", "الجمهورية العربية السورية"),
+    ("أعلن حزب الله اللبناني", "حزب الله اللبناني", "MILITIA", "حزب الله اللبناني"),
+])
+def test_a_nationality_adjective_after_a_place_name_stays_outside(
+    text: str, predicted: str, label: str, expected: str
+) -> None:
+    assert kept_surfaces(text, predicted, label) == [expected]
+
+
 def test_a_lone_type_word_stays_under_other_label_sets() -> None:
     # ANERcorp's ORG and LOC follow that corpus's own rules, not arner's guidelines.
     assert len(clean_spans("أعلن الجيش", [Span(5, 10, "ORG")])) == 1

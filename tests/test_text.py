@@ -116,6 +116,18 @@ def test_only_spaces_with_a_tatweel_on_both_sides_are_dropped(raw: str) -> None:
     assert normalize(raw, NormalizeOptions(tatweel=False)).text.count(" ") == raw.count(" ")
 
 
+def test_a_word_broken_by_dots_after_a_tatweel_is_joined_and_maps_back_whole() -> None:
+    norm = normalize("شنت قـ.وات الدعـ.م السـ..ريع هجوماً أسفر عن مقـ.تل 4")
+    assert norm.text == "شنت قوات الدعم السريع هجوما اسفر عن مقتل 4"
+    assert (_raw_of(norm, "الدعم السريع"), _raw_of(norm, "مقتل")) == ("الدعـ.م السـ..ريع", "مقـ.تل")
+
+
+@pytest.mark.parametrize("raw", ["قتل 3. ثم", "لـ.", "إسرائيـل.ثم", "الـ.5"])
+def test_dots_that_end_a_sentence_or_meet_no_letter_stay(raw: str) -> None:
+    assert normalize(raw).text.count(".") == raw.count(".")
+    assert normalize("الدعـ.م", NormalizeOptions(tatweel=False)).text == "الدعـ.م"
+
+
 def test_hashtag_underscores_read_as_spaces_and_names_map_back_to_the_raw_hashtag() -> None:
     raw = "قصف على ريف #دير_الزور و#الغوطة_الشرقية، _مسودة_"
     norm = normalize(raw)

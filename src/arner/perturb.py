@@ -11,6 +11,8 @@ between words, outside any span that starts there.
 - ``tatweel``: stretches words the way headlines and emphasis do (``ميليـــشيا``);
 - ``broken``: breaks a word with a space between two tatweels (``قسـ ـد``,
   ``مقتـ ـل``), as outlets do to slip words past platform filters;
+- ``dotted``: breaks a word with one or two full stops after a tatweel (``قـ.وات``,
+  ``السـ..ريع``), the same habit as some Sudanese outlets write it;
 - ``diacritics``: short vowels, shadda and tanween on some letters (``قُتِلَ``, ``حزبُ``);
 - ``persian``: Persian yeh and keheh typed for Arabic ya and kaf (``ی``, ``ک``),
   as text from a Persian or Kurdish keyboard has them;
@@ -29,7 +31,7 @@ A writer keeps a habit through a whole text: :func:`respell_documents` rewrites 
 share of training documents whole in one of :data:`SPELLING_HABITS`, so a model also
 learns names and contexts as such writers spell them.
 
-The first five are noise that :func:`arner.encoders.sources.normalizer_for`
+The first six are noise that :func:`arner.encoders.sources.normalizer_for`
 ``("light")`` removes; ``hamza``, ``final_ya`` and ``militia_spelling`` are
 spellings it keeps as written; ``spacing`` never reaches a model, whose words are
 cut at punctuation.
@@ -90,6 +92,13 @@ def _break(char: str, i: int, text: str, rng: random.Random, rate: float) -> str
     return char
 
 
+def _dot(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
+    joins_next = i + 1 < len(text) and _is_letter(text[i + 1])
+    if char in JOINING_LETTERS and i > 0 and _is_letter(text[i - 1]) and joins_next and rng.random() < rate:
+        return char + TATWEEL + "." * rng.randint(1, 2)
+    return char
+
+
 def _vocalise(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
     if _is_letter(char) and rng.random() < rate:
         return char + rng.choice(HARAKAT)
@@ -143,6 +152,7 @@ def _mark(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
 PERTURBATIONS: dict[str, Rewrite] = {
     "tatweel": _stretch,
     "broken": _break,
+    "dotted": _dot,
     "diacritics": _vocalise,
     "persian": _persianise,
     "invisibles": _mark,

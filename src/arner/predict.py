@@ -33,6 +33,7 @@ from arner.text import PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with
 from arner.token_spans import TokenGrid
 
 CASUALTY = "CASUALTY"
+PLACE = "PLACE"
 # A type or head noun alone names no place and no group (GUIDELINES sections 3, 5 and
 # 9): `ريف`, `مستشفى` or `معبر` without its name, `قوات`, `فصيل` or `لواء` without a
 # group's, the bare anaphors `الهيئة` and `التنظيم`, a direction adjective alone. Words
@@ -50,6 +51,24 @@ LONE_TYPE_WORDS = frozenset(
     for word in [*_TYPE_WORDS, *("ال" + w for w in _TYPE_WORDS), *_DIRECTIONS, *("ال" + w for w in _DIRECTIONS),
                  "مدينة"]
 )
+# A nationality adjective after a place's own name stays outside (GUIDELINES section 9:
+# `الموصل العراقية` -> `الموصل`), so a PLACE span that ends in one loses it, unless the
+# span opens with a common noun that makes a conventional name with it (`البادية السورية`,
+# `الأراضي السورية`, `الحدود السورية – العراقية`, `الجمهورية العربية السورية`) or with the
+# facility word of a hospital named by its donor (`المستشفى السعودي`).
+_NATIONS = (
+    "سوري عراقي لبناني يمني سوداني ليبي فلسطيني إيراني تركي أردني إسرائيلي مصري سعودي إماراتي "
+    "أمريكي أميركي روسي تشادي صومالي جزائري تونسي مغربي قطري كويتي عماني بحريني أفغاني باكستاني"
+).split()
+NATIONALITY_ADJECTIVES = frozenset(
+    normalize(f"ال{nation}{ending}").text for nation in _NATIONS for ending in ("", "ة"))
+_HEADS = (
+    "البادية الأراضي الحدود الساحل الشمال الجنوب الشرق الغرب الوسط الصحراء المياه الأجواء "
+    "الجمهورية المملكة الولايات المستشفى مستشفى المشفى مشفى"
+).split()
+# after the proclitic ل the article's alef is not written (`للأراضي` -> span `لأراضي`)
+CONVENTIONAL_HEADS = frozenset(
+    normalize(word).text for head in _HEADS for word in (head, "ل" + head[2:] if head.startswith("ال") else head))
 # Labels whose spans are names: the lone-word and edge-particle rules apply to them only.
 NAME_LABELS = frozenset({"MILITIA", "PLACE"})
 # Prepositions, conjunctions and relatives that no name begins or ends with: a span that
@@ -307,6 +326,9 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
             start, end = trim_to_guidelines(text, start, end)
             if span.label in NAME_LABELS:
                 start, end = without_edge_particles(text, start, end)
+            if span.label == PLACE:
+                start, end = without_nationality_adjective(text, start, end)
+            if span.label in NAME_LABELS:
                 if names_nothing(text[start:end]):
                     continue
             if any(_is_word_char(ch) for ch in text[start:end]):
@@ -339,6 +361,23 @@ def without_edge_particles(text: str, start: int, end: int) -> tuple[int, int]:
     while len(words) > 1 and without_marks(text[slice(*words[0])]) in EDGE_PARTICLES:
         words.pop(0)
     return (words[0][0], words[-1][1]) if words else (start, end)
+
+
+def without_nationality_adjective(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without a last word in ``NATIONALITY_ADJECTIVES``, unless its first
+    word is one of ``CONVENTIONAL_HEADS``; a span of one word is left as it is.
+
+    >>> text = "في ديالى العراقية والبادية السورية وريف القنيطرة السورية"
+    >>> [text[slice(*without_nationality_adjective(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("ديالى العراقية", "البادية السورية", "ريف القنيطرة السورية")]
+    ['ديالى', 'البادية السورية', 'ريف القنيطرة']
+    """
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    if len(words) < 2 or normalize(text[slice(*words[0])]).text in CONVENTIONAL_HEADS:
+        return start, end
+    if normalize(text[slice(*words[-1])]).text in NATIONALITY_ADJECTIVES:
+        return words[0][0], words[-2][1]
+    return start, end
 
 
 def names_nothing(surface: str) -> bool:

@@ -182,6 +182,9 @@ def _unit(text: str, i: int, compose: bool) -> str:
 # Spaces with a tatweel on each side: some outlets break words that platforms filter
 # that way (قسـ ـد, مقتـ ـل), and no word begins with a tatweel.
 _BROKEN_WORD_SPACES = re.compile(f"(?<={TATWEEL}) +(?={TATWEEL})")
+# Full stops after a tatweel, before a letter: the same habit with dots (قـ.وات الدعـ.م
+# السـ..ريع, مقـ.تل). A sentence never ends on a tatweel, so such dots end nothing.
+_BROKEN_WORD_DOTS = re.compile(f"(?<={TATWEEL})\\.+(?=[{TATWEEL}\u0621-\u064A])")
 # Three or more pieces of one or two Arabic letters, a single space apart.
 _SPACED_RUN = re.compile(r"(?<!\w)[\u0621-\u064A]{1,2}(?: [\u0621-\u064A]{1,2}){2,}(?!\w)")
 _PIECE = re.compile(r"\S+")
@@ -209,14 +212,15 @@ def _spaced_letter_gaps(text: str) -> set[int]:
     return gaps
 
 
-def _inner_spaces(text: str, options: NormalizeOptions) -> frozenset[int]:
-    """Indices of the spaces inside one word, which :func:`normalize` removes: words
-    broken between two tatweels (with ``tatweel``) and spelt out letter by letter
-    (with ``spaced_letters``)."""
-    spaces = _spaced_letter_gaps(text) if options.spaced_letters else set()
+def _inner_breaks(text: str, options: NormalizeOptions) -> frozenset[int]:
+    """Indices of the spaces and dots inside one word, which :func:`normalize` removes:
+    words broken by spaces between two tatweels or by dots after one (with ``tatweel``)
+    and spelt out letter by letter (with ``spaced_letters``)."""
+    breaks = _spaced_letter_gaps(text) if options.spaced_letters else set()
     if options.tatweel:
-        spaces.update(i for m in _BROKEN_WORD_SPACES.finditer(text) for i in range(m.start(), m.end()))
-    return frozenset(spaces)
+        for pattern in (_BROKEN_WORD_SPACES, _BROKEN_WORD_DOTS):
+            breaks.update(i for m in pattern.finditer(text) for i in range(m.start(), m.end()))
+    return frozenset(breaks)
 
 
 def _joins_letters(text: str, i: int) -> bool:
@@ -229,8 +233,8 @@ def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Norm
 
     Every raw character is kept as one character, replaced by one, or removed;
     nothing is ever expanded, so offsets are strictly increasing. With ``tatweel``
-    on, a word broken by a space between two tatweels is joined again, and with
-    ``spaced_letters`` one spelt out letter by letter.
+    on, a word broken by a space between two tatweels or by dots after one is joined
+    again, and with ``spaced_letters`` one spelt out letter by letter.
 
     >>> normalize("أُطلِقَ ١٠ صواريخ على إسرائيـل").text
     'اطلق 10 صواريخ علي اسرائيل'
@@ -238,6 +242,8 @@ def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Norm
     'مدينه'
     >>> normalize("ميليشيا قسـ ـد في ريف #دير_الزور وخلايا د ا ع ش").text
     'ميليشيا قسد في ريف #دير الزور وخلايا داعش'
+    >>> normalize("هجوم لقـ.وات الدعـ.م السـ..ريع. ثم").text
+    'هجوم لقوات الدعم السريع. ثم'
     """
     _require_str(text, "normalize")
     if not isinstance(options, NormalizeOptions):
@@ -245,10 +251,10 @@ def normalize(text: str, options: NormalizeOptions = NormalizeOptions()) -> Norm
     table = _table(options)
     chars: list[str] = []
     offsets: list[int] = []
-    inner_spaces = _inner_spaces(text, options)
+    inner_breaks = _inner_breaks(text, options)
     i = 0
     while i < len(text):
-        if i in inner_spaces:
+        if i in inner_breaks:
             i += 1
             continue
         unit = _unit(text, i, options.compose)
