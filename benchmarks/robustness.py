@@ -3,8 +3,8 @@
 
 Scores a model on a gold file as written and on copies rewritten with each kind of
 noise that real Arabic news carries and written text rarely does (tatweel, words
-broken with a tatweel on each side of a space or with dots after one, diacritics, Persian letters,
-invisible marks; :mod:`arner.perturb`), the spans carried to their new offsets,
+broken with a tatweel on each side of a space or with dots after one, diacritics,
+Persian letters, invisible marks; :mod:`arner.perturb`), the spans carried to their new offsets,
 with a paired bootstrap of each noisy score minus the clean one.
 
     .venv/bin/python benchmarks/robustness.py --model runs/quickstart \\
@@ -29,8 +29,8 @@ from arner.spans import Document, read_jsonl  # noqa: E402
 
 # Per eligible character: a joining letter (tatweel, broken, dotted), a letter, a ya or kaf, a space;
 # militia_spelling: per occurrence of the noun.
-DEFAULT_RATES = {"tatweel": 0.05, "broken": 0.05, "dotted": 0.05, "diacritics": 0.1, "persian": 1.0, "invisibles": 0.3, "hamza": 1.0,
-                 "final_ya": 1.0, "spacing": 0.5, "militia_spelling": 1.0}
+DEFAULT_RATES = {"tatweel": 0.05, "broken": 0.05, "dotted": 0.05, "diacritics": 0.1, "persian": 1.0,
+                 "invisibles": 0.3, "hamza": 1.0, "final_ya": 1.0, "spacing": 0.5, "militia_spelling": 1.0}
 
 
 def noisy_predictions(predictor: Predictor, gold: Sequence[Document], kind: str, seed: int) -> list[Document]:

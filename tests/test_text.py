@@ -125,6 +125,9 @@ def test_a_word_broken_by_dots_after_a_tatweel_is_joined_and_maps_back_whole() -
 @pytest.mark.parametrize("raw", ["قتل 3. ثم", "لـ.", "إسرائيـل.ثم", "الـ.5"])
 def test_dots_that_end_a_sentence_or_meet_no_letter_stay(raw: str) -> None:
     assert normalize(raw).text.count(".") == raw.count(".")
+
+
+def test_dotted_words_stay_broken_without_the_tatweel_switch() -> None:
     assert normalize("الدعـ.م", NormalizeOptions(tatweel=False)).text == "الدعـ.م"
 
 

@@ -308,7 +308,8 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     """Spans as predictions promise them: cut at line breaks, edges trimmed by
     :func:`trim_to_guidelines`, never ending before a combining mark (a harakah
     belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that name
-    nothing dropped (:func:`names_nothing`), no overlaps (the lower score loses), and
+    nothing dropped (:func:`names_nothing`), a PLACE span's closing nationality adjective
+    left out (:func:`without_nationality_adjective`), no overlaps (the lower score loses), and
     each CASUALTY with its parsed ``value`` (None when unparsable).
 
     >>> clean_spans("قتل  4 عناصر", [Span(3, 7, "CASUALTY", {"score": 0.9})])
@@ -326,9 +327,8 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
             start, end = trim_to_guidelines(text, start, end)
             if span.label in NAME_LABELS:
                 start, end = without_edge_particles(text, start, end)
-            if span.label == PLACE:
-                start, end = without_nationality_adjective(text, start, end)
-            if span.label in NAME_LABELS:
+                if span.label == PLACE:
+                    start, end = without_nationality_adjective(text, start, end)
                 if names_nothing(text[start:end]):
                     continue
             if any(_is_word_char(ch) for ch in text[start:end]):
