@@ -85,16 +85,20 @@ def _stretch(char: str, i: int, text: str, rng: random.Random, rate: float) -> s
     return char
 
 
-def _break(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
+def _inside_word(char: str, i: int, text: str) -> bool:
+    """A joining letter with letters on both sides: a word may be broken after it."""
     joins_next = i + 1 < len(text) and _is_letter(text[i + 1])
-    if char in JOINING_LETTERS and i > 0 and _is_letter(text[i - 1]) and joins_next and rng.random() < rate:
+    return char in JOINING_LETTERS and i > 0 and _is_letter(text[i - 1]) and joins_next
+
+
+def _break(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
+    if _inside_word(char, i, text) and rng.random() < rate:
         return char + TATWEEL + " " + TATWEEL
     return char
 
 
 def _dot(char: str, i: int, text: str, rng: random.Random, rate: float) -> str:
-    joins_next = i + 1 < len(text) and _is_letter(text[i + 1])
-    if char in JOINING_LETTERS and i > 0 and _is_letter(text[i - 1]) and joins_next and rng.random() < rate:
+    if _inside_word(char, i, text) and rng.random() < rate:
         return char + TATWEEL + "." * rng.randint(1, 2)
     return char
 

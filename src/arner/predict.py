@@ -355,7 +355,7 @@ def without_edge_particles(text: str, start: int, end: int) -> tuple[int, int]:
     >>> text[a:b]
     'فصائل مسلحة'
     """
-    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    words = _word_ranges(text, start, end)
     while len(words) > 1 and without_marks(text[slice(*words[-1])]) in EDGE_PARTICLES:
         words.pop()
     while len(words) > 1 and without_marks(text[slice(*words[0])]) in EDGE_PARTICLES:
@@ -372,12 +372,17 @@ def without_nationality_adjective(text: str, start: int, end: int) -> tuple[int,
     ...  for p in ("ديالى العراقية", "البادية السورية", "ريف القنيطرة السورية")]
     ['ديالى', 'البادية السورية', 'ريف القنيطرة']
     """
-    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    words = _word_ranges(text, start, end)
     if len(words) < 2 or normalize(text[slice(*words[0])]).text in CONVENTIONAL_HEADS:
         return start, end
     if normalize(text[slice(*words[-1])]).text in NATIONALITY_ADJECTIVES:
         return words[0][0], words[-2][1]
     return start, end
+
+
+def _word_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The ``[start, end)`` ranges of the whitespace-separated words of ``text[start:end]``."""
+    return [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
 
 
 def names_nothing(surface: str) -> bool:
