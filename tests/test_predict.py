@@ -425,7 +425,7 @@ def test_a_lone_type_word_or_letter_is_no_militia_or_place(text: str, predicted:
 
 
 @pytest.mark.parametrize("text, predicted, label, expected", [
-    ("عمل ضمن فصائل مسلحة في المنطقة", "فصائل مسلحة في", "MILITIA", "فصائل مسلحة"),
+    ("عمل ضمن جماعات مسلحة في المنطقة", "جماعات مسلحة في", "MILITIA", "جماعات مسلحة"),
     ("قامت مجموعات كبيرة من جبهة النصرة", "مجموعات كبيرة من", "MILITIA", "مجموعات كبيرة"),
     ("قصف على ريف حلب", "على ريف حلب", "PLACE", "ريف حلب"),
     ("قُتل 4 في حلب", "4 في", "CASUALTY", "4 في"),  # counts are read by arner.numbers
@@ -462,6 +462,28 @@ def test_a_nationality_adjective_after_a_place_name_stays_outside(
     text: str, predicted: str, label: str, expected: str
 ) -> None:
     assert kept_surfaces(text, predicted, label) == [expected]
+
+
+@pytest.mark.parametrize("text, predicted, expected", [
+    ("اشتبكت الفصائل المحلية مع المهاجمين", "الفصائل المحلية", "الفصائل"),
+    ("قصفت الفصائل العراقية المسلحة القاعدة", "الفصائل العراقية المسلحة", "الفصائل العراقية"),
+    ("هاجمت ميليشيات مسلحة القرية", "ميليشيات مسلحة", "ميليشيات"),
+    ("تقدمت الكتائب الإسلامية والمقاتلة", "الكتائب الإسلامية", "الكتائب"),
+    ("خلايا تنظيم داعش الإرهابي في البادية", "تنظيم داعش الإرهابي", "تنظيم داعش"),
+    ("سيطرت هيئة تحرير الشام (جبهة النصرة سابقاً) على المعبر", "جبهة النصرة سابقاً", "جبهة النصرة"),
+    # the adjective belongs to a noun after the head, or precedes an affiliation
+    ("سيطرت فصائل المعارضة المسلحة على البلدة", "فصائل المعارضة المسلحة", "فصائل المعارضة المسلحة"),
+    ("قصفت الفصائل المسلحة الموالية لإيران", "الفصائل المسلحة الموالية لإيران", "الفصائل المسلحة الموالية لإيران"),
+    ("انتشرت مجموعات مسلحة في الحي", "مجموعات مسلحة", "مجموعات مسلحة"),  # مسلحة makes them groups
+    ("أعلنت الجماعة الإسلامية في لبنان", "الجماعة الإسلامية", "الجماعة الإسلامية"),  # a name
+])
+def test_an_adjective_of_kind_or_judgement_closes_no_militia_span(text: str, predicted: str, expected: str) -> None:
+    assert kept_surfaces(text, predicted, "MILITIA") == [expected]
+
+
+def test_an_evaluative_adjective_alone_is_no_militia() -> None:
+    text = "لقي 6 عناصر من تنظيم القاعدة الإرهابي مصرعهم"
+    assert kept_surfaces(text, "الإرهابي", "MILITIA") == []
 
 
 def test_a_lone_type_word_stays_under_other_label_sets() -> None:

@@ -69,14 +69,28 @@ _HEADS = (
 # after the proclitic ل the article's alef is not written (`للأراضي` -> span `لأراضي`)
 CONVENTIONAL_HEADS = frozenset(
     normalize(word).text for head in _HEADS for word in (head, "ل" + head[2:] if head.startswith("ال") else head))
+# GUIDELINES section 3: a descriptive head noun takes in the words that say whose the groups
+# are, and the span stops where that affiliation ends. An adjective that only says what kind
+# of groups they are, closing the span right after the head or after the head's own
+# nationality or sect adjective, stays outside (`الفصائل المحلية` -> `الفصائل`, `الفصائل
+# العراقية المسلحة` -> `الفصائل العراقية`). `جماعات` and `مجموعات` are not among these heads:
+# `مسلحة` is what makes them armed groups. Evaluative adjectives stay outside after any name
+# (section 7: `تنظيم داعش الإرهابي` -> `تنظيم داعش`) and are no name alone.
+_GROUP_HEADS = "ميليشيات مليشيات ميلشيات ميليشيا مليشيا فصائل كتائب".split()
+_KIND_ADJECTIVES = "مسلحة محلية إسلامية جهادية متشددة متطرفة مقاتلة".split()
+_EVALUATIVE = "إرهابي إرهابية إرهابيين إرهابيون".split()
+GROUP_HEADS, KIND_ADJECTIVES, EVALUATIVE_ADJECTIVES = (
+    frozenset(normalize(article + word).text for word in words for article in ("", "ال"))
+    for words in (_GROUP_HEADS, _KIND_ADJECTIVES, _EVALUATIVE))
 # Labels whose spans are names: the lone-word and edge-particle rules apply to them only.
 NAME_LABELS = frozenset({"MILITIA", "PLACE"})
 # Prepositions, conjunctions and relatives that no name begins or ends with: a span that
-# runs into one (`فصائل مسلحة في`) stops before it.
+# runs into one (`جماعات مسلحة في`) stops before it; so do the adverbs that date a name
+# (`جبهة النصرة سابقاً` -> `جبهة النصرة`).
 # Matched as written, marks and tatweel aside: folding ى to ي would make the name `علي` the
 # preposition `على`.
 EDGE_PARTICLES = frozenset(
-    "في من على إلى الى عن مع ضد بين عند منذ حتى أو او ثم التي الذي التى الذى الذين و".split())
+    "في من على إلى الى عن مع ضد بين عند منذ حتى أو او ثم التي الذي التى الذى الذين و سابقا حاليا".split())
 # No int8: torch's dynamic quantisation cost the first quickstart model 0.03-0.05
 # evaluation micro-F1 (0.5633 -> 0.517-0.530), bf16 on CPU 0.0007.
 DTYPES = {"float32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -309,7 +323,9 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     :func:`trim_to_guidelines`, never ending before a combining mark (a harakah
     belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that name
     nothing dropped (:func:`names_nothing`), a PLACE span's closing nationality adjective
-    left out (:func:`without_nationality_adjective`), no overlaps (the lower score loses), and
+    left out (:func:`without_nationality_adjective`) and a MILITIA span's closing adjectives
+    that describe rather than affiliate (:func:`without_descriptive_adjectives`), no
+    overlaps (the lower score loses), and
     each CASUALTY with its parsed ``value`` (None when unparsable).
 
     >>> clean_spans("قتل  4 عناصر", [Span(3, 7, "CASUALTY", {"score": 0.9})])
@@ -329,6 +345,8 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                 start, end = without_edge_particles(text, start, end)
                 if span.label == PLACE:
                     start, end = without_nationality_adjective(text, start, end)
+                else:
+                    start, end = without_descriptive_adjectives(text, start, end)
                 if names_nothing(text[start:end]):
                     continue
             if any(_is_word_char(ch) for ch in text[start:end]):
@@ -350,10 +368,10 @@ def without_edge_particles(text: str, start: int, end: int) -> tuple[int, int]:
     """``[start, end)`` without leading and trailing words of ``EDGE_PARTICLES``, cut at
     whitespace; a span of one word is left as it is.
 
-    >>> text = "عمل ضمن فصائل مسلحة في المنطقة"
-    >>> a, b = without_edge_particles(text, 8, 22)
+    >>> text = "عمل ضمن جماعات مسلحة في المنطقة"
+    >>> a, b = without_edge_particles(text, 8, 23)
     >>> text[a:b]
-    'فصائل مسلحة'
+    'جماعات مسلحة'
     """
     words = _word_ranges(text, start, end)
     while len(words) > 1 and without_marks(text[slice(*words[-1])]) in EDGE_PARTICLES:
@@ -380,6 +398,33 @@ def without_nationality_adjective(text: str, start: int, end: int) -> tuple[int,
     return start, end
 
 
+def without_descriptive_adjectives(text: str, start: int, end: int) -> tuple[int, int]:
+    """A MILITIA span ``[start, end)`` without closing ``EVALUATIVE_ADJECTIVES``, and, when
+    it opens with one of ``GROUP_HEADS``, without the ``KIND_ADJECTIVES`` that close it
+    after the head or after the head's own ``-ية`` adjectives; a span of one word is left.
+
+    >>> text = "هاجمت الفصائل المحلية وفصائل المعارضة المسلحة وتنظيم داعش الإرهابي"
+    >>> [text[slice(*without_descriptive_adjectives(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("الفصائل المحلية", "فصائل المعارضة المسلحة", "تنظيم داعش الإرهابي")]
+    ['الفصائل', 'فصائل المعارضة المسلحة', 'تنظيم داعش']
+    """
+    words = _word_ranges(text, start, end)
+    if len(words) < 2:
+        return start, end
+    forms = [normalize(text[slice(*word)]).text for word in words]
+    kept = len(forms)
+    while kept > 1 and forms[kept - 1] in EVALUATIVE_ADJECTIVES:
+        kept -= 1
+    if forms[0] in GROUP_HEADS:
+        head_end = kept
+        while head_end > 1 and forms[head_end - 1] in KIND_ADJECTIVES:
+            head_end -= 1
+        # `فصائل المعارضة المسلحة`: the adjective may belong to the noun after the head
+        if all(form.endswith("ية") for form in forms[1:head_end]):
+            kept = head_end
+    return (start, end) if kept == len(forms) else (words[0][0], words[kept - 1][1])
+
+
 def _word_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The ``[start, end)`` ranges of the whitespace-separated words of ``text[start:end]``."""
     return [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
@@ -388,13 +433,15 @@ def _word_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def names_nothing(surface: str) -> bool:
     """Whether ``surface`` holds fewer than two letters (a stray ``و`` or ``ك`` cut
     off a word), or one type or head word and nothing else, after a proclitic
-    (``LONE_TYPE_WORDS``): never a MILITIA or PLACE span by the guidelines.
+    (``LONE_TYPE_WORDS``), or an evaluative adjective alone (``EVALUATIVE_ADJECTIVES``):
+    never a MILITIA or PLACE span by the guidelines.
 
-    >>> [names_nothing(w) for w in ("ريف", "وقوات", "للفصيل", "الشمالي", "و", "القاعدة", "الميليشيات", "ريف حلب")]
-    [True, True, True, True, True, False, False, False]
+    >>> [names_nothing(w) for w in ("ريف", "وقوات", "للفصيل", "الشمالي", "و", "الإرهابي", "القاعدة", "الميليشيات",
+    ...                             "ريف حلب")]
+    [True, True, True, True, True, True, False, False, False]
     """
     word = normalize(surface.strip(QUOTES + " ")).text
-    if sum(ch.isalpha() for ch in word) < 2 or word in LONE_TYPE_WORDS:
+    if sum(ch.isalpha() for ch in word) < 2 or word in LONE_TYPE_WORDS or word in EVALUATIVE_ADJECTIVES:
         return True
     if word.startswith("لل") and "ال" + word[2:] in LONE_TYPE_WORDS:
         return True
