@@ -67,10 +67,11 @@ def test_spans_follow_the_edge_rules(corpus) -> None:
 def test_decoding_leaves_every_gold_span_as_written(corpus) -> None:
     """The guideline rules decoding applies (``clean_spans``: edges, nationality and
     descriptive adjectives, lone type words) hold in the gold of the corpus and of both
-    evaluation sets, so a model that learnt the gold loses nothing to them."""
+    evaluation sets, so a model that learnt the gold loses nothing to them. Names only:
+    a CASUALTY span comes back with its parsed value added."""
     files = [*corpus.values(), read_jsonl(EVAL), read_jsonl(DATA / "eval" / "novel_names.spans.jsonl")]
     changed = [(doc.id, doc.span_text(span)) for docs in files for doc in docs for span in doc.spans
-               if clean_spans(doc.text, [span]) != [span] and span.label != "CASUALTY"]
+               if span.label != "CASUALTY" and clean_spans(doc.text, [span]) != [span]]
     assert changed == []
 
 

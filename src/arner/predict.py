@@ -75,7 +75,7 @@ CONVENTIONAL_HEADS = frozenset(
 # nationality or sect adjective, stays outside (`الفصائل المحلية` -> `الفصائل`, `الفصائل
 # العراقية المسلحة` -> `الفصائل العراقية`). `جماعات` and `مجموعات` are not among these heads:
 # `مسلحة` is what makes them armed groups. Evaluative adjectives stay outside after any name
-# (section 7: `تنظيم داعش الإرهابي` -> `تنظيم داعش`) and are no name alone.
+# (section 9: `تنظيم داعش الإرهابي` -> `تنظيم داعش`) and are no name alone.
 _GROUP_HEADS = "ميليشيات مليشيات ميلشيات ميليشيا مليشيا فصائل كتائب".split()
 _KIND_ADJECTIVES = "مسلحة محلية إسلامية جهادية متشددة متطرفة مقاتلة".split()
 _EVALUATIVE = "إرهابي إرهابية إرهابيين إرهابيون".split()
