@@ -33,6 +33,7 @@ from arner.text import PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with
 from arner.token_spans import TokenGrid
 
 CASUALTY = "CASUALTY"
+MILITIA = "MILITIA"
 PLACE = "PLACE"
 # A type or head noun alone names no place and no group (GUIDELINES sections 3, 5 and
 # 9): `ريف`, `مستشفى` or `معبر` without its name, `قوات`, `فصيل` or `لواء` without a
@@ -83,7 +84,7 @@ GROUP_HEADS, KIND_ADJECTIVES, EVALUATIVE_ADJECTIVES = (
     frozenset(normalize(article + word).text for word in words for article in ("", "ال"))
     for words in (_GROUP_HEADS, _KIND_ADJECTIVES, _EVALUATIVE))
 # Labels whose spans are names: the lone-word and edge-particle rules apply to them only.
-NAME_LABELS = frozenset({"MILITIA", "PLACE"})
+NAME_LABELS = frozenset({MILITIA, PLACE})
 # Prepositions, conjunctions and relatives that no name begins or ends with: a span that
 # runs into one (`جماعات مسلحة في`) stops before it; so do the adverbs that date a name
 # (`جبهة النصرة سابقاً` -> `جبهة النصرة`).
@@ -345,7 +346,7 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                 start, end = without_edge_particles(text, start, end)
                 if span.label == PLACE:
                     start, end = without_nationality_adjective(text, start, end)
-                else:
+                elif span.label == MILITIA:
                     start, end = without_descriptive_adjectives(text, start, end)
                 if names_nothing(text[start:end]):
                     continue
