@@ -29,7 +29,8 @@ from arner.coordination import split_coordinated
 from arner.encoders.sources import ModelLoadError
 from arner.numbers import parse_number
 from arner.spans import Document, Span
-from arner.text import PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with_closing_quote, without_marks
+from arner.text import (PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with_closing_quote, with_opening_quote,
+                        without_marks)
 from arner.token_spans import TokenGrid
 
 CASUALTY = "CASUALTY"
@@ -75,14 +76,22 @@ CONVENTIONAL_HEADS = frozenset(
 # of groups they are, closing the span right after the head or after the head's own
 # nationality or sect adjective, stays outside (`الفصائل المحلية` -> `الفصائل`, `الفصائل
 # العراقية المسلحة` -> `الفصائل العراقية`). `جماعات` and `مجموعات` are not among these heads:
-# `مسلحة` is what makes them armed groups. Evaluative adjectives stay outside after any name
-# (section 9: `تنظيم داعش الإرهابي` -> `تنظيم داعش`) and are no name alone.
+# `مسلحة` is what makes them armed groups, so with it they are a two-word head that a
+# further kind adjective closes outside (`مجموعات مسلحة محلية` -> `مجموعات مسلحة`).
+# Evaluative adjectives stay outside after any name (section 9: `تنظيم داعش الإرهابي` ->
+# `تنظيم داعش`) and are no name alone.
 _GROUP_HEADS = "ميليشيات مليشيات ميلشيات ميليشيا مليشيا فصائل كتائب".split()
+_ARMED_GROUP_NOUNS = "جماعات مجموعات".split()
 _KIND_ADJECTIVES = "مسلحة محلية إسلامية جهادية متشددة متطرفة مقاتلة".split()
 _EVALUATIVE = "إرهابي إرهابية إرهابيين إرهابيون".split()
-GROUP_HEADS, KIND_ADJECTIVES, EVALUATIVE_ADJECTIVES = (
+GROUP_HEADS, ARMED_GROUP_NOUNS, ARMED, KIND_ADJECTIVES, EVALUATIVE_ADJECTIVES = (
     frozenset(normalize(article + word).text for word in words for article in ("", "ال"))
-    for words in (_GROUP_HEADS, _KIND_ADJECTIVES, _EVALUATIVE))
+    for words in (_GROUP_HEADS, _ARMED_GROUP_NOUNS, ["مسلحة"], _KIND_ADJECTIVES, _EVALUATIVE))
+# GUIDELINES sections 3 and 9: a group noun right before a quoted name is one span with it,
+# both quotes inside (`حزب “العمال الكردستاني”`, `فصائل "الجيش الوطني"`); `مجموعة` and
+# `مجموعات` are not such nouns and stay outside.
+QUOTED_NAME_NOUNS = GROUP_HEADS | frozenset(
+    normalize(word).text for word in "تنظيم حركة جماعة ميليشيا مليشيا فصيل حزب".split())
 # Labels whose spans are names: the lone-word and edge-particle rules apply to them only.
 NAME_LABELS = frozenset({MILITIA, PLACE})
 # Prepositions, conjunctions and relatives that no name begins or ends with: a span that
@@ -324,8 +333,9 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     :func:`trim_to_guidelines`, never ending before a combining mark (a harakah
     belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that name
     nothing dropped (:func:`names_nothing`), a PLACE span's closing nationality adjective
-    left out (:func:`without_nationality_adjective`) and a MILITIA span's closing adjectives
-    that describe rather than affiliate (:func:`without_descriptive_adjectives`), no
+    left out (:func:`without_nationality_adjective`), a quoted MILITIA name joined by its group
+    noun (:func:`with_group_noun`) and a MILITIA span's closing adjectives that describe
+    rather than affiliate (:func:`without_descriptive_adjectives`), no
     overlaps (the lower score loses), and
     each CASUALTY with its parsed ``value`` (None when unparsable).
 
@@ -347,6 +357,7 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                 if span.label == PLACE:
                     start, end = without_nationality_adjective(text, start, end)
                 elif span.label == MILITIA:
+                    start, end = with_group_noun(text, start, end)
                     start, end = without_descriptive_adjectives(text, start, end)
                 if names_nothing(text[start:end]):
                     continue
@@ -401,13 +412,14 @@ def without_nationality_adjective(text: str, start: int, end: int) -> tuple[int,
 
 def without_descriptive_adjectives(text: str, start: int, end: int) -> tuple[int, int]:
     """A MILITIA span ``[start, end)`` without closing ``EVALUATIVE_ADJECTIVES``, and, when
-    it opens with one of ``GROUP_HEADS``, without the ``KIND_ADJECTIVES`` that close it
-    after the head or after the head's own ``-ية`` adjectives; a span of one word is left.
+    it opens with one of ``GROUP_HEADS`` (or ``مجموعات مسلحة``), without the ``KIND_ADJECTIVES``
+    that close it after the head or after the head's own ``-ية`` adjectives; a span of one
+    word is left.
 
-    >>> text = "هاجمت الفصائل المحلية وفصائل المعارضة المسلحة وتنظيم داعش الإرهابي"
+    >>> text = "هاجمت الفصائل المحلية وفصائل المعارضة المسلحة ومجموعات مسلحة محلية وتنظيم داعش الإرهابي"
     >>> [text[slice(*without_descriptive_adjectives(text, text.index(p), text.index(p) + len(p)))]
-    ...  for p in ("الفصائل المحلية", "فصائل المعارضة المسلحة", "تنظيم داعش الإرهابي")]
-    ['الفصائل', 'فصائل المعارضة المسلحة', 'تنظيم داعش']
+    ...  for p in ("الفصائل المحلية", "فصائل المعارضة المسلحة", "مجموعات مسلحة محلية", "تنظيم داعش الإرهابي")]
+    ['الفصائل', 'فصائل المعارضة المسلحة', 'مجموعات مسلحة', 'تنظيم داعش']
     """
     words = _word_ranges(text, start, end)
     if len(words) < 2:
@@ -416,14 +428,38 @@ def without_descriptive_adjectives(text: str, start: int, end: int) -> tuple[int
     kept = len(forms)
     while kept > 1 and forms[kept - 1] in EVALUATIVE_ADJECTIVES:
         kept -= 1
-    if forms[0] in GROUP_HEADS:
+    head = 1 if forms[0] in GROUP_HEADS else 2 if forms[0] in ARMED_GROUP_NOUNS and forms[1] in ARMED else 0
+    if head:
         head_end = kept
-        while head_end > 1 and forms[head_end - 1] in KIND_ADJECTIVES:
+        while head_end > head and forms[head_end - 1] in KIND_ADJECTIVES:
             head_end -= 1
         # `فصائل المعارضة المسلحة`: the adjective may belong to the noun after the head
-        if all(form.endswith("ية") for form in forms[1:head_end]):
+        if all(form.endswith("ية") for form in forms[head:head_end]):
             kept = head_end
     return (start, end) if kept == len(forms) else (words[0][0], words[kept - 1][1])
+
+
+def with_group_noun(text: str, start: int, end: int) -> tuple[int, int]:
+    """A MILITIA span ``[start, end)`` that is exactly a quoted name, widened over both
+    quotes and the ``QUOTED_NAME_NOUNS`` word before them (its proclitic left outside).
+
+    >>> text = 'مرتبط بحزب “العمال الكردستاني” ومجموعة "عرين الأسود"'
+    >>> [text[slice(*with_group_noun(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("العمال الكردستاني", "عرين الأسود")]
+    ['حزب “العمال الكردستاني”', 'عرين الأسود']
+    """
+    if not (0 < start < end < len(text) and text[start - 1] in QUOTES and text[end] in QUOTES):
+        return start, end
+    if any(ch in QUOTES for ch in text[start:end]):
+        return start, end
+    before = re.search(r"(\S+)\s+$", text[: start - 1])
+    if before is None:
+        return start, end
+    word_start, word = before.start(1), before.group(1)
+    for clitic in ("", *sorted(PROCLITICS, key=len, reverse=True)):
+        if word.startswith(clitic) and normalize(word[len(clitic):]).text in QUOTED_NAME_NOUNS:
+            return word_start + len(clitic), end + 1
+    return start, end
 
 
 def _word_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -454,7 +490,8 @@ def trim_to_guidelines(text: str, start: int, end: int) -> tuple[int, int]:
     whitespace, punctuation, a leading combining mark, a quote whose partner is
     not inside (``تنظيم الدولة”``), and a quote pair wrapping the whole mention
     (``"هيئة تحرير الشام"``). Quotes inside a name stay (``لواء "فاطميون"``), and a
-    closing quote right after a name that opened one inside is taken in.
+    closing quote right after a name that opened one inside is taken in, as is an opening
+    quote right before a name that closes one inside.
 
     >>> text = 'لواء "فاطميون" و"هيئة تحرير الشام" وداعش”، أربيل ('
     >>> def trimmed(piece):
@@ -464,6 +501,7 @@ def trim_to_guidelines(text: str, start: int, end: int) -> tuple[int, int]:
     ['لواء "فاطميون"', 'هيئة تحرير الشام', 'داعش', 'أربيل', '']
     """
     end = with_closing_quote(text, start, end)
+    start = with_opening_quote(text, start, end)
     while True:
         before = (start, end)
         while start < end and _outside_edge(text, start, end, at_start=True):

@@ -329,6 +329,19 @@ def with_closing_quote(text: str, start: int, end: int) -> int:
     if sum(ch in QUOTES for ch in text[start:end]) % 2 and end < len(text) and text[end] in QUOTES:
         return end + 1
     return end
+
+
+def with_opening_quote(text: str, start: int, end: int) -> int:
+    """``start``, moved back onto a quote that opens one closed inside ``[start, end)``,
+    as :func:`with_closing_quote` does at the other end (``"مجلس تل تمر" العسكري``).
+
+    >>> text = 'قوات "مجلس تل تمر" العسكري'
+    >>> text[with_opening_quote(text, 6, len(text)):]
+    '"مجلس تل تمر" العسكري'
+    """
+    if sum(ch in QUOTES for ch in text[start:end]) % 2 and start > 0 and text[start - 1] in QUOTES:
+        return start - 1
+    return start
 NUMBER_SEPARATORS = ",.٬٫"
 # Words that begin with a proclitic letter + ال but whose first letter is part
 # of the stem (والد "father", بالستية "ballistic", كلاشنكوف ...). Only the ال
