@@ -10,9 +10,7 @@ import pytest
 from arner.align import IGNORE, AlignStats, Preprocessor, bio_labels, encode_documents
 from arner.config import CorpusConfig, load_config
 from arner.corpora import CORPUS_LABEL_MAPS, CorpusError, corpus_path, load_corpus, load_label_map, sample_training
-from arner.dataset import build_dataset, substitute_share
-from arner.gazetteers import load_gazetteers
-from arner.spans import Document, Span
+from arner.dataset import build_dataset
 from arner.encoders.tiny import train_tiny_tokenizer
 
 from support import CORPORA, DATA, ROOT
@@ -245,39 +243,10 @@ def test_invented_names_replace_a_share_of_a_corpus_in_place(tmp_path: Path) -> 
     assert any(d.text.startswith("قتل 5 من ") for d in splits["train"])
 
 
-def test_substituted_documents_replace_a_share_of_a_corpus_in_place(tmp_path: Path) -> None:
-    corpus = written_corpus(tmp_path)
-    corpus.variants, corpus.substitute = 0, 1.0
-    config = load_config(None, ["data.eval_set=null", "data.test_corpora=[]", "data.substitute_place=1",
-                                "data.substitute_militia=1", "data.rewrite_casualty=0"]).data
-    config.seed_gold, config.corpora = None, [corpus]
-    splits = build_dataset(config).splits
-    assert len(splits["train"]) == 3 and all(d.extra["substituted"] for d in splits["train"])
-    assert [d.text for d in splits["dev"]] == ["أصيب عنصران من قسد في الحسكة"]  # dev is never substituted
-    gazetteers = load_gazetteers(DATA / "gazetteers")
-    places = {d.span_text(s) for d in splits["train"] for s in d.spans if s.label == "PLACE"}
-    assert places and places <= {p.name for p in gazetteers.places}
-    assert {d.span_text(s) for d in splits["train"] for s in d.spans if s.label == "CASUALTY"} == {"5"}
-    corpus.substitute = 0.0
-    assert not any(d.extra.get("substituted") for d in build_dataset(config).splits["train"])
-
-
-def test_a_share_of_substituted_documents_is_drawn_per_document() -> None:
-    docs = [Document(f"d{i}", "قصف على حلب", (Span(8, 11, "PLACE"),)) for i in range(200)]
-    config = load_config(None, ["data.substitute_place=1"]).data
-    gazetteers = load_gazetteers(DATA / "gazetteers")
-    half = substitute_share(docs, 0.5, config, gazetteers)
-    changed = {d.id for d in half if d.extra.get("substituted")}
-    assert 60 < len(changed) < 140
-    reversed_run = substitute_share(docs[::-1], 0.5, config, gazetteers)
-    assert {d.id for d in reversed_run if d.extra.get("substituted")} == changed
-
-
-def test_invent_names_substitute_and_respell_must_be_shares() -> None:
-    problems = CorpusConfig(name="c", path="p", invent_names=1.5, substitute=2.0,
-                            respell=-0.1).problems("data.corpora[0]", ["PLACE"])
+def test_invent_names_and_respell_must_be_shares() -> None:
+    problems = CorpusConfig(name="c", path="p", invent_names=1.5, respell=-0.1).problems("data.corpora[0]",
+                                                                                        ["PLACE"])
     assert problems == ["data.corpora[0].invent_names: a share in [0, 1], got 1.5",
-                        "data.corpora[0].substitute: a share in [0, 1], got 2.0",
                         "data.corpora[0].respell: a share in [0, 1], got -0.1"]
 
 

@@ -75,10 +75,6 @@ class CorpusConfig:
     invent_names: float = field(default=0.0, metadata={
         "help": "share of the MILITIA and PLACE surfaces of its training documents renamed in place with "
                 "invented names (arner.invent), so that context, not a known name, carries them"})
-    substitute: float = field(default=0.0, metadata={
-        "help": "share of its training documents replaced by one gazetteer-substituted variant (the "
-                "seed's augmentation, with its proclitic and number rules; no copies added), so the "
-                "lists' real names are read in the corpus's contexts"})
     respell: float = field(default=0.0, metadata={
         "help": "share of its training documents rewritten whole in one writer's spelling habit (hamzas "
                 "dropped, final ya swapped, or the militia noun spelled مليشيا/ميلشيا; arner.perturb), so "
@@ -111,7 +107,7 @@ class CorpusConfig:
                                    self.join) < 0:
             out.append(f"{where}: weight must be > 0, max_documents, dev_documents, variants, pack "
                        f"and join >= 0")
-        for name in ("invent_names", "substitute", "respell"):
+        for name in ("invent_names", "respell"):
             if not 0 <= getattr(self, name) <= 1:
                 out.append(f"{where}.{name}: a share in [0, 1], got {getattr(self, name)}")
         if self.dev_path and self.format != "jsonl":

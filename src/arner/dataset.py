@@ -88,7 +88,10 @@ def expand(docs: Iterable[Document], config: DataConfig, gazetteers,
            variants: int | None = None) -> tuple[list[Document], int]:
     """Originals (if kept) plus ``variants`` (default ``variants_per_sentence``) variants
     of each; duplicates dropped."""
-    options = augment_options(config)
+    options = AugmentOptions(
+        config.substitute_militia, config.substitute_place, config.rewrite_casualty,
+        tuple(config.number_styles), config.quote_mentions, config.tatweel_mentions,
+    )
     variants = config.variants_per_sentence if variants is None else variants
     out: list[Document] = []
     skipped = 0
@@ -107,35 +110,11 @@ def expand(docs: Iterable[Document], config: DataConfig, gazetteers,
     return out, skipped
 
 
-def augment_options(config: DataConfig) -> AugmentOptions:
-    """The augmentation's probabilities and number styles, as ``config`` sets them."""
-    return AugmentOptions(
-        config.substitute_militia, config.substitute_place, config.rewrite_casualty,
-        tuple(config.number_styles), config.quote_mentions, config.tatweel_mentions,
-    )
-
-
-def substitute_share(docs: Iterable[Document], share: float, config: DataConfig,
-                     gazetteers: Gazetteers) -> list[Document]:
-    """``docs`` with about ``share`` of them (drawn per document id, so the choice does not
-    depend on order) replaced by one substituted variant each, under the same id."""
-    options = augment_options(config)
-    out = []
-    for doc in docs:
-        # the variant index -1 keeps this stream apart from expand's variants 1..n
-        rng = variant_rng(config.seed, doc.id, -1)
-        if rng.random() < share:
-            variant = augment_document(doc, gazetteers, rng, options)
-            doc = Document(doc.id, variant.text, variant.spans, {**doc.extra, "substituted": True})
-        out.append(doc)
-    return out
-
-
 def build_dataset(config: DataConfig) -> BuildResult:
     """The seeded dataset (seed split by sentence, each split augmented) plus corpora."""
     result = BuildResult({name: [] for name in SPLITS})
     gazetteers = load_gazetteers(config.gazetteers) if config.seed_gold or any(
-        c.variants or c.invent_names or c.substitute for c in config.corpora) else None
+        c.variants or c.invent_names for c in config.corpora) else None
     if config.seed_gold:
         seed_docs = read_jsonl(config.seed_gold, labels=config.labels)
         sentence_docs = [s for doc in seed_docs for s in split_sentences(doc)]
@@ -163,15 +142,12 @@ def build_dataset(config: DataConfig) -> BuildResult:
 
 def _training_documents(train: list[Document], corpus: CorpusConfig, config: DataConfig,
                         gazetteers: Gazetteers | None, index: int, result: BuildResult) -> list[Document]:
-    """A corpus's training documents: renamed, substituted, respelled, expanded, packed and
-    sampled as it asks."""
+    """A corpus's training documents: renamed, respelled, expanded, packed and sampled as it asks."""
     if corpus.invent_names:
         # names of the lists and of the corpus itself are never invented by accident
         avoid = gazetteers.all_names() | {d.text[s.start:s.end] for d in train for s in d.spans}
         train = [rename_mentions(d, corpus.invent_names, variant_rng(config.seed, d.id, 0), avoid)
                  for d in train]
-    if corpus.substitute:
-        train = substitute_share(train, corpus.substitute, config, gazetteers)
     if corpus.respell:
         train = respell_documents(train, corpus.respell, config.seed + index)
     if corpus.variants:
