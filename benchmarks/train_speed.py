@@ -25,7 +25,7 @@ first, untimed. Reported: tokens/s of each arm, real (non-padding) tokens and
 padded tokens; the loss share ``1 - real/bare`` (time the loop spends beyond the
 bare model); the padding share (padded positions of all positions computed);
 their combination, real tokens/s of the real loop against padded tokens/s of the
-bare one; and each arm's model FLOP/s as a share of a ``torch.matmul`` peak
+bare one; and each arm's model FLOP/s as a share of the matmul peak
 measured in this process (``predict_speed.matmul_peak``, at bf16 under
 ``--mixed-precision bf16``, else float32, the same thread count).
 
@@ -188,13 +188,16 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
 
 
 def print_hardware_share(model, shapes, seconds: dict[str, float], precision: str, size: int, clock) -> dict:
-    """Each arm's model FLOP/s as a share of torch.matmul's at the precision the matmuls run in."""
+    """Each arm's model FLOP/s as a share of the matmul peak (the faster of torch.matmul and
+    oneDNN's linear) at the precision the matmuls run in."""
     flops = training_flops(model, shapes)
     dtype = "bf16" if precision == "bf16" else "float32"
-    peak = matmul_peak(DTYPES[dtype], size, clock=clock)
+    peaks = matmul_peak(DTYPES[dtype], size, clock=clock)
+    peak = max(peaks.values())
+    each = ", ".join(f"{kernel} {value / 1e9:.1f}" for kernel, value in peaks.items())
     print(f"against the hardware ({flops / 1e9:.1f} GFLOP: 6 x non-embedding parameters per token + attention "
-          f"12 x layers x hidden x width; torch.matmul {size}x{size} {dtype}, {torch.get_num_threads()} threads, "
-          f"{peak / 1e9:.1f} GFLOP/s):")
+          f"12 x layers x hidden x width; square products of side {size} in {dtype}, "
+          f"{torch.get_num_threads()} threads: {each} GFLOP/s):")
     out = {"matmul_peak": peak}
     for arm, took in seconds.items():
         out[f"{arm}_peak_share"] = flops / took / peak

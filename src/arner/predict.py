@@ -112,15 +112,20 @@ class Predictor:
 
     def __init__(
         self, model, tokenizer, settings: PreprocessSettings, *, batch_size: int = 32,
-        device: str | None = None, dtype: str = "float32",
+        device: str | None = None, dtype: str = "float32", inference_only: bool = False,
     ):
+        """``inference_only``: ``model`` serves this predictor alone (:meth:`from_dir`), so on
+        CPU its linears may be repacked for speed (:mod:`arner.cpu_packed`); a model still
+        being trained keeps them. A bf16 model on CPU is converted in place anyway and is
+        always packed."""
         self.device = torch.device(resolve_device(device or "auto"))
         self.dtype = resolve_dtype(dtype, self.device.type)
         self.model = model.to(self.device, DTYPES[self.dtype]).eval()
-        if self.dtype == "bf16" and self.device.type == "cpu":  # resolve_dtype checked native bf16
-            from arner.cpu_bf16 import pack_linears
+        if self.device.type == "cpu" and (inference_only or self.dtype == "bf16"):
+            from arner.cpu_packed import pack_linears, packing_works
 
-            pack_linears(self.model)  # the model is for inference from here on
+            if packing_works(DTYPES[self.dtype]):
+                pack_linears(self.model)  # the model is for inference from here on
         self.tokenizer = tokenizer
         self.settings = settings
         self.preprocessor = settings.preprocessor()
@@ -137,7 +142,7 @@ class Predictor:
         check_model_files(directory)
         model = _loading("model", directory, AutoModelForTokenClassification.from_pretrained)
         tokenizer = _loading("tokenizer", directory, AutoTokenizer.from_pretrained)
-        return cls(model, tokenizer, settings, **kwargs)
+        return cls(model, tokenizer, settings, **{"inference_only": True, **kwargs})
 
     def windows(
         self, docs: Sequence[Document], stats: AlignStats | None = None, words: Sequence[Sequence] | None = None,

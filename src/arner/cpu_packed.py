@@ -1,15 +1,20 @@
-"""bf16 inference on CPU through oneDNN's prepacked linear kernels.
+"""Inference on CPU through oneDNN's prepacked linear kernels, in float32 and bf16.
 
-In bf16 on a CPU with AMX, a layer's matrix products are fast enough that the
-steps around them weigh: ``nn.Linear`` reorders its weight into oneDNN's
-blocked layout on every call, and the feed-forward GELU reads and writes the
-widest activation of the layer a second time. :func:`pack_linears` reorders
-each weight once and folds the exact (erf) GELU into the product that feeds
-it, as oneDNN post-op. Only the bf16 path uses it: float32 predictions keep
-torch's own kernels, bit for bit.
+A layer's matrix products are most of its time, and the steps around them
+weigh: ``nn.Linear`` reorders its weight into oneDNN's blocked layout on every
+call in bf16, goes through the BLAS library torch was built with in float32
+(Intel's MKL, which runs a slow path on AMD processors), adds its bias as a
+separate pass, and the feed-forward GELU reads and writes the widest
+activation of the layer a second time. :func:`pack_linears` reorders each
+weight once and folds bias and the exact (erf) GELU into the product, as
+oneDNN post-ops. The results equal ``nn.Linear``'s up to rounding (the sums are
+taken in another order); only a model that serves predictions alone is packed:
+the packed model has no trainable linears left.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import torch
 from torch import nn
@@ -34,9 +39,25 @@ class PackedLinear(nn.Module):
         return out.reshape(*x.shape[:-1], self.out_features)
 
 
+@lru_cache(maxsize=None)
+def packing_works(dtype: torch.dtype) -> bool:
+    """Whether this torch build runs :class:`PackedLinear` at ``dtype`` on this CPU and
+    matches ``nn.Linear`` (the ops are private: a build may lack them or refuse a dtype)."""
+    if not torch.backends.mkldnn.is_available():
+        return False
+    generator = torch.Generator().manual_seed(0)
+    linear = nn.Linear(16, 8).to(dtype)
+    x = torch.randn(3, 16, generator=generator).to(dtype)
+    try:
+        with torch.inference_mode():
+            return torch.allclose(PackedLinear(linear)(x).float(), linear(x).float(), atol=0.05, rtol=0.02)
+    except (RuntimeError, AttributeError):
+        return False
+
+
 def pack_linears(model: nn.Module) -> nn.Module:
-    """``model`` (bf16, on CPU, for inference only) with every ``nn.Linear`` replaced by a
-    :class:`PackedLinear`, in place; a BERT-style feed-forward (``dense`` then an exact-GELU
+    """``model`` (float32 or bf16, on CPU, for inference only) with every ``nn.Linear`` replaced
+    by a :class:`PackedLinear`, in place; a BERT-style feed-forward (``dense`` then an exact-GELU
     ``intermediate_act_fn``: BERT, RoBERTa, XLM-R, ELECTRA) becomes one fused call."""
     from transformers.activations import GELUActivation
 
