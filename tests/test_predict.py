@@ -450,6 +450,20 @@ def test_a_nationality_adjective_after_a_place_name_stays_outside(
 
 
 @pytest.mark.parametrize("text, predicted, expected", [
+    ("اغتيال في مدينة جاسم بريف محافظة درعا الشمالي", "درعا الشمالي", "درعا"),
+    ("قصف قرب الطريق في ريف مدينة إدلب الجنوبي الغربي", "إدلب الجنوبي الغربي", "إدلب"),
+    ("انفجار في أرياف محافظة حماة الشرقية", "حماة الشرقية", "حماة"),
+    # ريف right before the name: one span with its adjectives
+    ("اشتباكات في ريف حلب الشرقي", "ريف حلب الشرقي", "ريف حلب الشرقي"),
+    # a type word without a countryside before it, or a conventional name, is left alone
+    ("غارات على منطقة الساحل الغربي", "الساحل الغربي", "الساحل الغربي"),
+    ("اقتحام مخيم في الضفة الغربية", "الضفة الغربية", "الضفة الغربية"),
+])
+def test_the_direction_of_a_countryside_kept_outside_goes_with_it(text: str, predicted: str, expected: str) -> None:
+    assert kept_surfaces(text, predicted, "PLACE") == [expected]
+
+
+@pytest.mark.parametrize("text, predicted, expected", [
     ("اشتبكت الفصائل المحلية مع المهاجمين", "الفصائل المحلية", "الفصائل"),
     ("قصفت الفصائل العراقية المسلحة القاعدة", "الفصائل العراقية المسلحة", "الفصائل العراقية"),
     ("هاجمت ميليشيات مسلحة القرية", "ميليشيات مسلحة", "ميليشيات"),

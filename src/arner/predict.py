@@ -92,6 +92,12 @@ GROUP_HEADS, ARMED_GROUP_NOUNS, ARMED, KIND_ADJECTIVES, EVALUATIVE_ADJECTIVES = 
 # `مجموعات` are not such nouns and stay outside.
 QUOTED_NAME_NOUNS = GROUP_HEADS | frozenset(
     normalize(word).text for word in "تنظيم حركة جماعة ميليشيا مليشيا فصيل حزب".split())
+# GUIDELINES sections 5 and 9: `ريف X` with its direction adjective is one span, but a type
+# word between them (`ريف محافظة درعا الشمالي`) leaves `ريف` and the type word outside, and
+# the adjective, which agrees with `ريف`, not with X, goes with them: the span is `درعا`.
+COUNTRYSIDE_WORDS = frozenset(normalize(word).text for word in "ريف ريفي أرياف بادية".split())
+ADMINISTRATIVE_TYPE_WORDS = frozenset(normalize(word).text for word in "محافظة مدينة منطقة بلدة قرية ناحية".split())
+DIRECTION_ADJECTIVES = frozenset(normalize("ال" + word).text for word in _DIRECTIONS)
 # Labels whose spans are names: the lone-word and edge-particle rules apply to them only.
 NAME_LABELS = frozenset({MILITIA, PLACE})
 # Prepositions, conjunctions and relatives that no name begins or ends with: a span that
@@ -338,7 +344,9 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     :func:`trim_to_guidelines`, never ending before a combining mark (a harakah
     belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that name
     nothing dropped (:func:`names_nothing`), a PLACE span's closing nationality adjective
-    left out (:func:`without_nationality_adjective`), a quoted MILITIA name joined by its group
+    left out (:func:`without_nationality_adjective`), as are the direction adjectives of a
+    countryside its type word keeps outside (:func:`without_countryside_adjectives`), a quoted
+    MILITIA name joined by its group
     noun (:func:`with_group_noun`) and a MILITIA span's closing adjectives that describe
     rather than affiliate (:func:`without_descriptive_adjectives`), no
     overlaps (the lower score loses), and
@@ -361,6 +369,7 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                 start, end = without_edge_particles(text, start, end)
                 if span.label == PLACE:
                     start, end = without_nationality_adjective(text, start, end)
+                    start, end = without_countryside_adjectives(text, start, end)
                 elif span.label == MILITIA:
                     start, end = with_group_noun(text, start, end)
                     start, end = without_descriptive_adjectives(text, start, end)
@@ -413,6 +422,31 @@ def without_nationality_adjective(text: str, start: int, end: int) -> tuple[int,
     if normalize(text[slice(*words[-1])]).text in NATIONALITY_ADJECTIVES:
         return words[0][0], words[-2][1]
     return start, end
+
+
+def without_countryside_adjectives(text: str, start: int, end: int) -> tuple[int, int]:
+    """A PLACE span ``[start, end)`` without its closing ``DIRECTION_ADJECTIVES`` when the two
+    words before it are a ``COUNTRYSIDE_WORDS`` word (after any proclitic) and an
+    ``ADMINISTRATIVE_TYPE_WORDS`` word: the adjectives describe the countryside, which
+    the type word keeps outside. A span of one word is left as it is.
+
+    >>> text = "في ريف محافظة درعا الشمالي وبريف مدينة إدلب الجنوبي الغربي وريف حلب الشرقي"
+    >>> [text[slice(*without_countryside_adjectives(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("درعا الشمالي", "إدلب الجنوبي الغربي", "ريف حلب الشرقي")]
+    ['درعا', 'إدلب', 'ريف حلب الشرقي']
+    """
+    words = _word_ranges(text, start, end)
+    kept = len(words)
+    while kept > 1 and normalize(text[slice(*words[kept - 1])]).text in DIRECTION_ADJECTIVES:
+        kept -= 1
+    if kept == len(words):
+        return start, end
+    before = [normalize(word).text for word in text[:start].split()[-2:]]
+    if len(before) < 2 or before[1] not in ADMINISTRATIVE_TYPE_WORDS:
+        return start, end
+    if not any(before[0].startswith(c) and before[0][len(c):] in COUNTRYSIDE_WORDS for c in ("", *PROCLITICS)):
+        return start, end
+    return words[0][0], words[kept - 1][1]
 
 
 def without_descriptive_adjectives(text: str, start: int, end: int) -> tuple[int, int]:
