@@ -444,7 +444,7 @@ def without_countryside_adjectives(text: str, start: int, end: int) -> tuple[int
     before = [normalize(word).text for word in text[:start].split()[-2:]]
     if len(before) < 2 or before[1] not in ADMINISTRATIVE_TYPE_WORDS:
         return start, end
-    if not any(before[0].startswith(c) and before[0][len(c):] in COUNTRYSIDE_WORDS for c in ("", *PROCLITICS)):
+    if clitic_before(before[0], COUNTRYSIDE_WORDS) is None:
         return start, end
     return words[0][0], words[kept - 1][1]
 
@@ -494,11 +494,21 @@ def with_group_noun(text: str, start: int, end: int) -> tuple[int, int]:
     before = re.search(r"(\S+)\s+$", text[: start - 1])
     if before is None:
         return start, end
-    word_start, word = before.start(1), before.group(1)
+    clitic = clitic_before(before.group(1), QUOTED_NAME_NOUNS)
+    return (start, end) if clitic is None else (before.start(1) + clitic, end + 1)
+
+
+def clitic_before(word: str, forms: frozenset[str]) -> int | None:
+    """The length of the proclitic (0 for none; the longest first) after which ``word``,
+    normalized, is one of ``forms``; None when it is not, with or without one.
+
+    >>> [clitic_before(w, COUNTRYSIDE_WORDS) for w in ("ريف", "بريف", "وبريف", "مريف")]
+    [0, 1, 2, None]
+    """
     for clitic in ("", *sorted(PROCLITICS, key=len, reverse=True)):
-        if word.startswith(clitic) and normalize(word[len(clitic):]).text in QUOTED_NAME_NOUNS:
-            return word_start + len(clitic), end + 1
-    return start, end
+        if word.startswith(clitic) and normalize(word[len(clitic):]).text in forms:
+            return len(clitic)
+    return None
 
 
 def _word_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -517,11 +527,11 @@ def names_nothing(surface: str) -> bool:
     [True, True, True, True, True, True, False, False, False]
     """
     word = normalize(surface.strip(QUOTES + " ")).text
-    if sum(ch.isalpha() for ch in word) < 2 or word in LONE_TYPE_WORDS or word in EVALUATIVE_ADJECTIVES:
+    if sum(ch.isalpha() for ch in word) < 2 or word in EVALUATIVE_ADJECTIVES:
         return True
     if word.startswith("لل") and "ال" + word[2:] in LONE_TYPE_WORDS:
         return True
-    return any(word.startswith(c) and word[len(c):] in LONE_TYPE_WORDS for c in PROCLITICS)
+    return clitic_before(word, LONE_TYPE_WORDS) is not None
 
 
 def trim_to_guidelines(text: str, start: int, end: int) -> tuple[int, int]:
