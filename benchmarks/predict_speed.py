@@ -17,8 +17,9 @@ the model's window (arner.json ``max_length`` as the tokenizer's
    ``حزب``), so the pipeline runs twice: on our words (``is_split_into_words``:
    the same tokenisation, and our predictor with word snapping and the span
    score threshold off, the two steps the pipeline lacks, so the spans must be
-   identical; exit status 1 if not) and on the raw text (what a user would do; the share that agrees with
-   our full predictor, snapping on, is reported as it is).
+   identical; exit status 1 if not) and on the raw text (what a user would do;
+   the share that agrees with our full predictor, snapping on, is reported as
+   it is).
 2. Throughput on article-length documents: evaluation sentences joined up to a
    length drawn around ``--chars`` (``--uniform``: the seed article cut to
    ``--chars``, every document the same). Docs/s for both and their ratio, and
