@@ -230,6 +230,13 @@ def matmul_peak(dtype: torch.dtype, size: int, repeats: int = 5, clock=time.perf
     return peaks
 
 
+def peak_with_kernels(dtype: torch.dtype, size: int, clock=time.perf_counter) -> tuple[float, str]:
+    """The matmul peak at ``dtype`` (the fastest kernel of :func:`matmul_peak`) and each
+    kernel's GFLOP/s as printed beside it."""
+    peaks = matmul_peak(dtype, size, clock=clock)
+    return max(peaks.values()), ", ".join(f"{kernel} {value / 1e9:.1f}" for kernel, value in peaks.items())
+
+
 def check_agreement(predictor: Predictor, tagger, short: list[str], batch_size: int) -> bool:
     """Print how far the spans agree; True when they are identical under the same tokenisation."""
     settings = predictor.settings
@@ -368,9 +375,7 @@ def print_hardware_share(predictor: Predictor, model, texts: list[str], args: ar
           f"+ attention 4 x layers x hidden x width; square products of side {args.matmul_size}, "
           f"{torch.get_num_threads()} threads):")
     for name, took in seconds.items():
-        peaks = matmul_peak(DTYPES[name], args.matmul_size)
-        peak = max(peaks.values())
-        each = ", ".join(f"{kernel} {value / 1e9:.1f}" for kernel, value in peaks.items())
+        peak, each = peak_with_kernels(DTYPES[name], args.matmul_size)
         print(f"  arner Predictor, {name + ':':9} {flops / took / 1e9:8.1f} GFLOP/s of a matmul peak of "
               f"{peak / 1e9:.1f} ({each}): {100 * flops / took / peak:.0f}% of matmul peak")
 

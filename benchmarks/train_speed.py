@@ -26,7 +26,7 @@ padded tokens; the loss share ``1 - real/bare`` (time the loop spends beyond the
 bare model); the padding share (padded positions of all positions computed);
 their combination, real tokens/s of the real loop against padded tokens/s of the
 bare one; and each arm's model FLOP/s as a share of the matmul peak
-measured in this process (``predict_speed.matmul_peak``, at bf16 under
+measured in this process (``predict_speed.peak_with_kernels``, at bf16 under
 ``--mixed-precision bf16``, else float32, the same thread count).
 
 Training FLOPs of a batch of ``rows`` windows padded to ``width``:
@@ -48,7 +48,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from predict_speed import ROOT, matmul_peak  # noqa: E402  (also puts src/ on the path)
+from predict_speed import ROOT, peak_with_kernels  # noqa: E402  (also puts src/ on the path)
 
 import torch  # noqa: E402
 
@@ -192,9 +192,7 @@ def print_hardware_share(model, shapes, seconds: dict[str, float], precision: st
     oneDNN's linear) at the precision the matmuls run in."""
     flops = training_flops(model, shapes)
     dtype = "bf16" if precision == "bf16" else "float32"
-    peaks = matmul_peak(DTYPES[dtype], size, clock=clock)
-    peak = max(peaks.values())
-    each = ", ".join(f"{kernel} {value / 1e9:.1f}" for kernel, value in peaks.items())
+    peak, each = peak_with_kernels(DTYPES[dtype], size, clock=clock)
     print(f"against the hardware ({flops / 1e9:.1f} GFLOP: 6 x non-embedding parameters per token + attention "
           f"12 x layers x hidden x width; square products of side {size} in {dtype}, "
           f"{torch.get_num_threads()} threads: {each} GFLOP/s):")
