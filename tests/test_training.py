@@ -194,3 +194,31 @@ def test_the_fused_optimizer_makes_the_same_update_as_the_per_tensor_loop(doc_fr
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert not torch.equal(models[0].classifier.weight, build_tiny_model(
         [d.text for d in docs], bio_labels(), seed=0)[0].double().classifier.weight)  # the steps moved the weights
+
+
+@pytest.mark.parametrize("dropout", [None, 0.0, 0.3])
+def test_model_dropout_sets_every_dropout_of_the_encoder_and_its_saved_config(dropout, doc_from_marks) -> None:
+    from arner.config import load_config
+    from arner.training import load_model
+
+    config = load_config(ROOT / "configs" / "tiny.yaml", [] if dropout is None else [f"model.dropout={dropout}"])
+    docs = [doc_from_marks(f"s{i}", t, m) for i, (t, m) in enumerate(SENTENCES)]
+    model, _, _ = load_model(config, docs)
+    own = build_tiny_model([d.text for d in docs], bio_labels(), seed=0)[0]
+    rates = {m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)}
+    assert rates == ({m.p for m in own.modules() if isinstance(m, torch.nn.Dropout)} if dropout is None else {dropout})
+    expected = own.config.hidden_dropout_prob if dropout is None else dropout
+    assert model.config.hidden_dropout_prob == expected
+    assert model.config.attention_probs_dropout_prob == (own.config.attention_probs_dropout_prob
+                                                         if dropout is None else dropout)
+    ids = torch.tensor([[2, 5, 7, 9, 3, 4, 6, 8]])
+    model.train()
+    same = torch.equal(model(input_ids=ids).logits, model(input_ids=ids).logits)
+    assert same == (dropout == 0.0)  # training-mode forwards differ only while dropout is on
+
+
+def test_model_dropout_outside_zero_to_one_is_refused() -> None:
+    from arner.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=r"model.dropout: must be in \[0, 1\) or null, got 1.0"):
+        load_config(ROOT / "configs" / "tiny.yaml", ["model.dropout=1.0"])

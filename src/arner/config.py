@@ -255,6 +255,9 @@ class ModelConfig:
     min_span_score: float = field(default=0.75, metadata={
         "help": "predicted spans whose mean subword confidence is below this are dropped, in [0, 1) "
                 "(0: every span kept); saved with the model"})
+    dropout: float | None = field(default=None, metadata={
+        "help": "the encoder's dropout while training, hidden and attention alike, in [0, 1) "
+                "(null: the encoder's own)"})
     cache_dir: str | None = field(default=None, metadata={
         "help": "where encoders are downloaded or converted (null: the default cache)"})
     local_files_only: bool = field(default=False, metadata={
@@ -268,6 +271,8 @@ class ModelConfig:
             out.append(f"model.stride: must be in [0, max_length/2), got {self.stride}")
         if not 0 <= self.min_span_score < 1:
             out.append(f"model.min_span_score: must be in [0, 1), got {self.min_span_score}")
+        if self.dropout is not None and not 0 <= self.dropout < 1:
+            out.append(f"model.dropout: must be in [0, 1) or null, got {self.dropout}")
         return out
 
 

@@ -256,6 +256,8 @@ def load_model(config: Config, train_docs: Sequence[Document]):
         mc.name, labels, texts=texts, seed=config.train.seed, cache_dir=mc.cache_dir,
         local_files_only=mc.local_files_only,
     )
+    if mc.dropout is not None:
+        set_dropout(model, mc.dropout)
     positions = getattr(model.config, "max_position_embeddings", None)
     if positions is not None and mc.max_length > positions:
         raise ModelLoadError(f"model.max_length={mc.max_length} exceeds the {positions} positions of "
@@ -264,6 +266,31 @@ def load_model(config: Config, train_docs: Sequence[Document]):
                                   line_windows=mc.line_windows, split_coordination=True,
                                   min_span_score=mc.min_span_score)
     return model, tokenizer, settings
+
+
+# Where encoders' configs keep their dropout rates (BERT, RoBERTa and ELECTRA; DistilBERT;
+# the head's own): rewritten so that the saved config.json says what the model trained with.
+DROPOUT_CONFIG_KEYS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout", "attention_dropout",
+                       "classifier_dropout")
+
+
+def set_dropout(model, rate: float) -> None:
+    """Every dropout of ``model`` at ``rate``: its ``nn.Dropout`` modules (attention reads
+    its rate from them too) and the rates its config records.
+
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.1))
+    >>> model.config = type("Config", (), {"hidden_dropout_prob": 0.1, "classifier_dropout": None})()
+    >>> set_dropout(model, 0.0)
+    >>> model[1].p, model.config.hidden_dropout_prob, model.config.classifier_dropout
+    (0.0, 0.0, 0.0)
+    """
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = rate
+    for key in DROPOUT_CONFIG_KEYS:
+        if hasattr(model.config, key):
+            setattr(model.config, key, rate)
 
 
 def _report_alignment(predictor: Predictor, splits: dict, scored: dict, say) -> list[Window]:
