@@ -14,6 +14,8 @@ from arner.numbers import (
     CASES,
     GENDERS,
     PLURAL_RANGE,
+    count_after_noun,
+    counts_no_people,
     number_to_words,
     parse_number,
     to_arabic_indic,
@@ -279,6 +281,65 @@ def test_grammar_ranges_match_the_thousands_noun() -> None:
     assert [number_to_words(t * 1000).split()[-1] for t in PLURAL_RANGE] == ["آلاف"] * 8
     assert {number_to_words(t * 1000).split()[-1] for t in ACCUSATIVE_SINGULAR_RANGE} == {"ألفاً"}
     assert PLURAL_RANGE.stop == ACCUSATIVE_SINGULAR_RANGE.start
+
+
+def number_in(text: str, number: str) -> tuple[int, int]:
+    """The range of the last occurrence of ``number`` in ``text``."""
+    start = text.rindex(number)
+    return start, start + len(number)
+
+
+@pytest.mark.parametrize("text, number", [
+    ("استشهدت الطفلة رهف (13 عاماً) جراء القصف", "13"),
+    ("أصيب شقيقها محمد (4 سنوات) أثناء اللعب", "4"),
+    ("بينهم 8 أطفال دون سن 15", "15"),
+    ("طفلة بعمر 12 في الغارة", "12"),
+    ("نفذت الطائرات 1157 غارة", "1157"),
+    ("ارتكب المسلحون أربعة مجازر بحق المهجرين", "أربعة"),
+    ("قصفت المدفعية 82 موقعاً في الإقليم", "82"),
+    ("قُتل عنصران في 117 عمليةً للتنظيم", "117"),
+    ("قتل 3 في 5 حزيران الماضي", "5"),
+    ("استهدفت الغارات «3 منازل» في القرية", "3"),
+])
+def test_numbers_of_things_ages_and_dates_count_no_people(text: str, number: str) -> None:
+    assert counts_no_people(text, *number_in(text, number))
+
+
+@pytest.mark.parametrize("text, number", [
+    ("قتل 4 عناصر في الغارة", "4"),
+    ("استشهد 3 مدنيين وأصيب 7 آخرون", "7"),
+    ("قتل 12 عنصراً خلال 3 أيام", "12"),
+    ("أصيب عمر 2 بجروح", "2"),  # a bare عمر is a name, not an age
+    ("الحصيلة 26", "26"),  # nothing after it
+])
+def test_numbers_of_people_count_people(text: str, number: str) -> None:
+    assert not counts_no_people(text, *number_in(text, number))
+
+
+@pytest.mark.parametrize("text, predicted, count", [
+    ("قتل جنديين اثنين في الهجوم", "جنديين", "اثنين"),
+    ("قتل جنديين اثنين في الهجوم", "جنديين اثنين", "اثنين"),
+    ("جرح مدنيان اثنان بشظايا", "مدنيان", "اثنان"),
+    ("وأصيب مدنيان اثنانِ بشظايا", "مدنيان", "اثنانِ"),  # the harakah stays with its letter
+    ("بينهم قياديين اثنين، ليبي وسعودي", "قياديين", "اثنين"),
+    ("قتل مدني واحد برصاص قناص", "مدني", "واحد"),
+    ("فيما قُتلت امرأتان اثنتان", "امرأتان اثنتان", "اثنتان"),
+])
+def test_a_number_word_after_its_noun_is_the_count(text: str, predicted: str, count: str) -> None:
+    start = text.index(predicted)
+    assert text[slice(*count_after_noun(text, start, start + len(predicted)))] == count
+
+
+@pytest.mark.parametrize("text, predicted", [
+    ("قتل عنصرين في الهجوم", "عنصرين"),  # no number word follows
+    ("قتل 5 اثنين منهم أطفال", "5"),  # a number is already the count
+    ("استشهد اثنان من العناصر", "اثنان"),
+    ("قتل عنصرين الاثنين الماضي", "عنصرين"),  # Monday, not two
+    ("قتل عنصرين واثنين من المدنيين", "عنصرين"),  # a second count, not this noun's
+])
+def test_other_casualty_spans_stay_where_they_are(text: str, predicted: str) -> None:
+    start = text.index(predicted)
+    assert count_after_noun(text, start, start + len(predicted)) == (start, start + len(predicted))
 
 
 def test_doctests() -> None:

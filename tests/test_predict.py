@@ -209,6 +209,16 @@ def test_clean_spans_always_gives_valid_flat_spans(text: str, raw) -> None:
     assert all(s.end == len(text) or text[s.end] != "\u064f" for s in cleaned)
 
 
+def test_casualty_spans_keep_to_counts_of_people() -> None:
+    text = "جرح مدنيان اثنان، بينهم طفلة (13 عاماً)، في 4 غارات"
+    predicted = [Span(text.index("مدنيان"), text.index("مدنيان") + 6, "CASUALTY", {"score": 0.9}),
+                 Span(text.index("اثنان"), text.index("اثنان") + 5, "CASUALTY", {"score": 0.8}),
+                 Span(text.index("13"), text.index("13") + 2, "CASUALTY", {"score": 0.9}),
+                 Span(text.index("4 "), text.index("4 ") + 1, "CASUALTY", {"score": 0.9})]
+    cleaned = clean_spans(text, predicted)
+    assert [(text[s.start : s.end], s.extra["value"]) for s in cleaned] == [("اثنان", 2)]
+
+
 def test_casualty_value_is_null_when_unparsable() -> None:
     assert clean_spans("قتل العشرات", [Span(4, 11, "CASUALTY", {"score": 1.0})])[0].extra["value"] is None
 

@@ -45,6 +45,8 @@ __all__ = [
     "CASES",
     "GENDERS",
     "PLURAL_RANGE",
+    "count_after_noun",
+    "counts_no_people",
     "number_to_words",
     "parse_number",
     "to_arabic_indic",
@@ -397,6 +399,84 @@ def parse_number(text: str) -> int | None:
     if parsed is None or _continues(atoms, parsed[1]):
         return None
     return parsed[0]
+
+
+# ---------------------------------------------------------------- what a number counts
+
+# GUIDELINES sections 6 and 7: a number that counts strikes, weapons, vehicles, sites,
+# dates or a span of time (an age included: `طفلة (13 عاماً)`) is no casualty count, and
+# the counted noun right after the number says so. The accusative tamyiz (`موقعاً`) is
+# read too.
+_COUNTED_THINGS = frozenset(_normalise(form) for word in (
+    "عام أعوام سنة سنوات سنين شهر أشهر شهور أسبوع أسابيع يوم أيام ساعة ساعات دقيقة دقائق "
+    "كانون شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين يناير فبراير مارس أبريل مايو "
+    "يونيو يونيه يوليو يوليه أغسطس سبتمبر أكتوبر نوفمبر ديسمبر "
+    "غارة غارات ضربة ضربات هجوم هجمات مجزرة مجازر عملية عمليات انفجار انفجارات تفجير تفجيرات "
+    "صاروخ صواريخ قذيفة قذائف طائرة طائرات مسيرة مسيرات عبوة عبوات لغم ألغام طلقة طلقات "
+    "سيارة سيارات آلية آليات دبابة دبابات مركبة مركبات عربة عربات شاحنة شاحنات "
+    "موقع مواقع منزل منازل مبنى مباني بيت بيوت قرية قرى بلدة بلدات نقطة نقاط حاجز حواجز "
+    "مقر مقرات مرة مرات كيلومتر كيلومترات متر أمتار دولار"
+).split() for form in (word, word + "ا"))
+# An age said before the number (`دون سن 15`, `بعمر 12`); a bare `عمر` is also a name.
+_AGE_WORDS = frozenset(_normalise(word) for word in "سن السن بسن العمر بعمر عمره عمرها".split())
+# GUIDELINES section 6: a number word after its counted noun is the count (`عنصرين اثنين`
+# -> `اثنين`, `جندي واحد` -> `واحد`).
+_COUNT_AFTER_NOUN = frozenset(_normalise(word) for word in "واحد واحدة اثنان اثنين اثنتان اثنتين ثنتان ثنتين".split())
+_LETTERS = re.compile(r"[^\W\d_]+")
+# How far around a span the next and previous words are looked for: longer than any word.
+_NEAR = 40
+
+
+def counts_no_people(text: str, start: int, end: int) -> bool:
+    """Whether the number ``text[start:end]`` counts things or time, not people: the word
+    right after it is one of ``_COUNTED_THINGS`` or the word before it one of ``_AGE_WORDS``.
+
+    >>> text = "قتل 4 عناصر في 3 غارات، بينهم طفلة (13 عاماً) وفتى دون سن 15"
+    >>> [counts_no_people(text, text.index(n), text.index(n) + len(n)) for n in ("4", "3", "13", "15")]
+    [False, True, True, True]
+    """
+    after = _LETTERS.match(_normalise(text[end : end + _NEAR].lstrip(" («\"“")))
+    if after is not None and after.group() in _COUNTED_THINGS:
+        return True
+    before = text[max(0, start - _NEAR) : start].split()[-1:]
+    return bool(before) and _normalise(before[0].strip("(«\"“")) in _AGE_WORDS
+
+
+def count_after_noun(text: str, start: int, end: int) -> tuple[int, int]:
+    """The count of a noun span ``[start, end)`` when a number word follows the noun:
+    that word's range, whether the span takes it in (``جنديين اثنين``) or not (``مدنيان``
+    before ``اثنان``); any other span is returned as it is.
+
+    >>> text = "قتل جنديين اثنين ومدنيان اثنان، و5 اثنين"
+    >>> [text[slice(*count_after_noun(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("جنديين اثنين", "مدنيان", "5")]
+    ['اثنين', 'اثنان', '5']
+    """
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    if not words:
+        return start, end
+    if len(words) > 1 and _normalise(text[slice(*words[-1])]) in _COUNT_AFTER_NOUN:
+        return words[-1] if _ends_in_noun(text[slice(*words[-2])]) else (start, end)
+    if not _ends_in_noun(text[slice(*words[-1])]):
+        return start, end
+    after = re.match(r"\s+(\S+)", text[end : end + _NEAR])
+    if after is None:
+        return start, end
+    letters = _LETTERS.match(after.group(1))
+    if letters is None or _normalise(letters.group()) not in _COUNT_AFTER_NOUN:
+        return start, end
+    count_start = count_end = end + after.start(1) + letters.end()
+    count_start -= letters.end()
+    while count_end < len(text) and unicodedata.combining(text[count_end]):
+        count_end += 1
+    return count_start, count_end
+
+
+def _ends_in_noun(word: str) -> bool:
+    """Whether ``word``'s last token is a word that is no number (``عنصرين``, not ``5``)."""
+    tokens = _tokenise(word)
+    atoms = _token_atoms(tokens[-1]) if tokens else []
+    return bool(atoms) and atoms[-1].kind == "word"
 
 
 # ---------------------------------------------------------------- writing

@@ -27,7 +27,7 @@ from arner.align import (  # noqa: F401 - PreprocessSettings re-exported for old
 )
 from arner.coordination import split_coordinated
 from arner.encoders.sources import ModelLoadError
-from arner.numbers import parse_number
+from arner.numbers import count_after_noun, counts_no_people, parse_number
 from arner.spans import Document, Span
 from arner.text import (PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with_closing_quote, with_opening_quote,
                         without_marks)
@@ -348,7 +348,9 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     countryside its type word keeps outside (:func:`without_countryside_adjectives`), a quoted
     MILITIA name joined by its group
     noun (:func:`with_group_noun`) and a MILITIA span's closing adjectives that describe
-    rather than affiliate (:func:`without_descriptive_adjectives`), no
+    rather than affiliate (:func:`without_descriptive_adjectives`), a CASUALTY span
+    dropped when it counts things or time (:func:`~arner.numbers.counts_no_people`) and
+    moved onto the number word that follows its noun (:func:`~arner.numbers.count_after_noun`), no
     overlaps (the lower score loses), and
     each CASUALTY with its parsed ``value`` (None when unparsable).
 
@@ -375,6 +377,10 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                     start, end = without_descriptive_adjectives(text, start, end)
                 if names_nothing(text[start:end]):
                     continue
+            elif span.label == CASUALTY:
+                if counts_no_people(text, start, end):
+                    continue
+                start, end = count_after_noun(text, start, end)
             if any(_is_word_char(ch) for ch in text[start:end]):
                 extra = dict(span.extra)
                 if span.label == CASUALTY:
