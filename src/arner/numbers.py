@@ -465,8 +465,8 @@ def count_after_noun(text: str, start: int, end: int) -> tuple[int, int]:
     letters = _LETTERS.match(after.group(1))
     if letters is None or _normalise(letters.group()) not in _COUNT_AFTER_NOUN:
         return start, end
-    count_start = count_end = end + after.start(1) + letters.end()
-    count_start -= letters.end()
+    count_start = end + after.start(1)
+    count_end = count_start + letters.end()
     while count_end < len(text) and unicodedata.combining(text[count_end]):
         count_end += 1
     return count_start, count_end
