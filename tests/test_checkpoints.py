@@ -18,7 +18,7 @@ import pytest
 from arner.checkpoints import (CHECKPOINT, MANIFEST, PENDING, PREVIOUS, STATE_FILE, RunDirError, RunState,
                                find_checkpoint, load_trainer_state, prepare_run_dir, save_checkpoint, truncate_log,
                                verify_checkpoint)
-from arner.config import config_to_dict, dump_config, load_config
+from arner.config import Config, config_to_dict, dump_config, load_config
 
 from support import ROOT
 
@@ -163,6 +163,24 @@ def test_resume_refuses_changed_hyperparameters_and_lists_each(tmp_path: Path) -
     assert "(train.learning_rate: 0.001 -> 0.002; train.seed: 13 -> 14); resume with" in str(caught.value)
     assert "epochs" not in str(caught.value)  # training longer is what resume is for
     prepare_run_dir(tmp_path, new, resume=True, overwrite=False, force_resume=True)
+
+
+def test_a_run_saved_before_a_setting_existed_resumes_at_its_default(tmp_path: Path) -> None:
+    import yaml
+
+    finished_run(tmp_path)
+    saved = yaml.safe_load((tmp_path / "config.yaml").read_text(encoding="utf-8"))
+    del saved["model"]["freeze_word_embeddings"]  # as a run saved before the setting was added
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(saved, allow_unicode=True), encoding="utf-8")
+    defaults = config_to_dict(Config())
+    same = config_to_dict(load_config(ROOT / "configs/tiny.yaml", [f"train.output_dir={tmp_path}"]))
+    prepare_run_dir(tmp_path, same, resume=True, overwrite=False, force_resume=False, defaults=defaults)
+    changed = config_to_dict(load_config(ROOT / "configs/tiny.yaml", [
+        f"train.output_dir={tmp_path}", "model.freeze_word_embeddings=true"]))
+    with pytest.raises(RunDirError, match=r"model.freeze_word_embeddings: False -> True"):
+        prepare_run_dir(tmp_path, changed, resume=True, overwrite=False, force_resume=False, defaults=defaults)
+    with pytest.raises(RunDirError, match=r"model.freeze_word_embeddings: '\(absent\)' -> False"):
+        prepare_run_dir(tmp_path, same, resume=True, overwrite=False, force_resume=False)  # no defaults given
 
 
 def run_train(run_dir: Path, *overrides: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -217,6 +217,26 @@ def test_model_dropout_sets_every_dropout_of_the_encoder_and_its_saved_config(dr
     assert same == (dropout == 0.0)  # training-mode forwards differ only while dropout is on
 
 
+@pytest.mark.parametrize("freeze", [False, True])
+def test_frozen_word_embeddings_stay_as_loaded_and_out_of_the_optimizer(freeze, doc_from_marks) -> None:
+    from arner.config import load_config
+    from arner.training import _optimizer, load_model
+
+    config = load_config(ROOT / "configs" / "tiny.yaml", [f"model.freeze_word_embeddings={str(freeze).lower()}"])
+    docs = [doc_from_marks(f"s{i}", t, m) for i, (t, m) in enumerate(SENTENCES)]
+    model, _, _ = load_model(config, docs)
+    embeddings = model.get_input_embeddings().weight
+    before = embeddings.detach().clone()
+    optimizer, _ = _optimizer(model, config.train, n_windows=4, processes=1)
+    optimized = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    assert (id(embeddings) in optimized) == (not freeze)
+    model.train()
+    model(input_ids=torch.tensor([[2, 5, 7, 9, 3]]), labels=torch.tensor([[0, 1, 2, 0, 0]])).loss.backward()
+    optimizer.step()
+    assert torch.equal(embeddings, before) == freeze
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)  # the rest still learns
+
+
 def test_model_dropout_outside_zero_to_one_is_refused() -> None:
     from arner.config import ConfigError, load_config
 

@@ -97,11 +97,13 @@ def describe_os_error(err: OSError) -> str:
 # ---- run directory ----------------------------------------------------------------
 
 
-def prepare_run_dir(run_dir: Path, new_config: dict, resume: bool, overwrite: bool, force_resume: bool) -> None:
+def prepare_run_dir(run_dir: Path, new_config: dict, resume: bool, overwrite: bool, force_resume: bool,
+                    defaults: dict | None = None) -> None:
     """Refuse to replace a run or to resume one under other hyperparameters; with
-    ``overwrite``, remove the old run's outputs so none is left beside the new model."""
+    ``overwrite``, remove the old run's outputs so none is left beside the new model.
+    ``defaults`` (a config's settings) stand in for settings a run saved before they existed."""
     if resume:
-        changed = config_changes(run_dir / "config.yaml", new_config)
+        changed = config_changes(run_dir / "config.yaml", new_config, defaults)
         if changed and not force_resume:
             raise RunDirError(f"{run_dir / 'config.yaml'}: train.resume=true with changed settings "
                               f"({'; '.join(changed)}); resume with the saved ones or pass train.force_resume=true")
@@ -115,11 +117,13 @@ def prepare_run_dir(run_dir: Path, new_config: dict, resume: bool, overwrite: bo
             _remove(run_dir / name)
 
 
-def config_changes(saved_path: Path, new_config: dict) -> list[str]:
-    """``key: old -> new`` for every setting that differs from the saved run's config."""
+def config_changes(saved_path: Path, new_config: dict, defaults: dict | None = None) -> list[str]:
+    """``key: old -> new`` for every setting that differs from the saved run's config; a
+    setting the saved config lacks (added to arner after the run began) counts as its
+    value in ``defaults``, so a run started before it can be resumed."""
     if not saved_path.exists():
         return []
-    old = _flatten(yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {})
+    old = _flatten(defaults or {}) | _flatten(yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {})
     new = _flatten(new_config)
     keys = sorted((old.keys() | new.keys()) - RESUMABLE_CHANGES)
     return [f"{k}: {old.get(k, '(absent)')!r} -> {new.get(k, '(absent)')!r}" for k in keys if old.get(k) != new.get(k)]

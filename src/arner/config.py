@@ -258,6 +258,9 @@ class ModelConfig:
     dropout: float | None = field(default=None, metadata={
         "help": "the encoder's dropout while training, hidden and attention alike, in [0, 1) "
                 "(null: the encoder's own)"})
+    freeze_word_embeddings: bool = field(default=False, metadata={
+        "help": "keep the encoder's word (subword) embeddings as pretrained while training: "
+                "the names of the corpus move no embedding, and no step updates that matrix"})
     cache_dir: str | None = field(default=None, metadata={
         "help": "where encoders are downloaded or converted (null: the default cache)"})
     local_files_only: bool = field(default=False, metadata={

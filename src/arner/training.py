@@ -87,7 +87,8 @@ class TrainingRecipe:
             self.say(f"mixed precision: auto -> {precision}")
         main = self.accelerator.is_main_process
         if main:  # refuse before any work: a finished run, changed settings
-            prepare_run_dir(self.run_dir, config_to_dict(self.config), tc.resume, tc.overwrite, tc.force_resume)
+            prepare_run_dir(self.run_dir, config_to_dict(self.config), tc.resume, tc.overwrite, tc.force_resume,
+                            defaults=config_to_dict(Config()))
         self._setup_data_and_model()
         checkpoint = self._find_checkpoint()
         if checkpoint:
@@ -258,6 +259,8 @@ def load_model(config: Config, train_docs: Sequence[Document]):
     )
     if mc.dropout is not None:
         set_dropout(model, mc.dropout)
+    if mc.freeze_word_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
     positions = getattr(model.config, "max_position_embeddings", None)
     if positions is not None and mc.max_length > positions:
         raise ModelLoadError(f"model.max_length={mc.max_length} exceeds the {positions} positions of "
@@ -310,8 +313,9 @@ def _report_alignment(predictor: Predictor, splits: dict, scored: dict, say) -> 
 def _optimizer(model, tc, n_windows: int, processes: int):
     from transformers import get_linear_schedule_with_warmup
 
-    head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
-    body = [p for n, p in model.named_parameters() if not n.startswith("classifier")]
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    head = [p for n, p in trained if n.startswith("classifier")]
+    body = [p for n, p in trained if not n.startswith("classifier")]
     # fused: one kernel over all parameters instead of a Python loop over each tensor
     # (same update; on CPU the loop is a visible share of a small model's step)
     optimizer = torch.optim.AdamW(
