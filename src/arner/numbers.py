@@ -38,7 +38,7 @@ import unicodedata
 from collections.abc import Collection, Iterator
 from typing import NamedTuple
 
-from arner.text import NUMBER_SEPARATORS, PROCLITICS, NormalizeOptions, normalize
+from arner.text import NUMBER_SEPARATORS, PROCLITICS, NormalizeOptions, normalize, word_ranges
 
 __all__ = [
     "ACCUSATIVE_SINGULAR_RANGE",
@@ -420,8 +420,8 @@ _COUNTED_THINGS = frozenset(_normalise(form) for word in (
 # An age said before the number (`دون سن 15`, `بعمر 12`); a bare `عمر` is also a name.
 _AGE_WORDS = frozenset(_normalise(word) for word in "سن السن بسن العمر بعمر عمره عمرها".split())
 # GUIDELINES section 6: a number word after its counted noun is the count (`عنصرين اثنين`
-# -> `اثنين`, `جندي واحد` -> `واحد`).
-_COUNT_AFTER_NOUN = frozenset(_normalise(word) for word in "واحد واحدة اثنان اثنين اثنتان اثنتين ثنتان ثنتين".split())
+# -> `اثنين`, `جندي واحد` -> `واحد`): the words for one and two, as `_count_by_noun` reads them.
+_COUNT_AFTER_NOUN = frozenset(word for word, atom in _LEXICON.items() if atom.kind == "unit" and atom.value <= 2)
 _LETTERS = re.compile(r"[^\W\d_]+")
 # How far around a span the next and previous words are looked for: longer than any word.
 _NEAR = 40
@@ -452,7 +452,7 @@ def count_after_noun(text: str, start: int, end: int) -> tuple[int, int]:
     ...  for p in ("جنديين اثنين", "مدنيان", "5")]
     ['اثنين', 'اثنان', '5']
     """
-    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    words = word_ranges(text, start, end)
     if not words:
         return start, end
     if len(words) > 1 and _normalise(text[slice(*words[-1])]) in _COUNT_AFTER_NOUN:

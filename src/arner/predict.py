@@ -30,7 +30,7 @@ from arner.encoders.sources import ModelLoadError
 from arner.numbers import count_after_noun, counts_no_people, parse_number
 from arner.spans import Document, Span
 from arner.text import (PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with_closing_quote, with_opening_quote,
-                        without_marks)
+                        without_marks, word_ranges)
 from arner.token_spans import TokenGrid
 
 CASUALTY = "CASUALTY"
@@ -405,7 +405,7 @@ def without_edge_particles(text: str, start: int, end: int) -> tuple[int, int]:
     >>> text[a:b]
     'جماعات مسلحة'
     """
-    words = _word_ranges(text, start, end)
+    words = word_ranges(text, start, end)
     while len(words) > 1 and without_marks(text[slice(*words[-1])]) in EDGE_PARTICLES:
         words.pop()
     while len(words) > 1 and without_marks(text[slice(*words[0])]) in EDGE_PARTICLES:
@@ -422,7 +422,7 @@ def without_nationality_adjective(text: str, start: int, end: int) -> tuple[int,
     ...  for p in ("ديالى العراقية", "البادية السورية", "ريف القنيطرة السورية")]
     ['ديالى', 'البادية السورية', 'ريف القنيطرة']
     """
-    words = _word_ranges(text, start, end)
+    words = word_ranges(text, start, end)
     if len(words) < 2 or normalize(text[slice(*words[0])]).text in CONVENTIONAL_HEADS:
         return start, end
     if normalize(text[slice(*words[-1])]).text in NATIONALITY_ADJECTIVES:
@@ -441,7 +441,7 @@ def without_countryside_adjectives(text: str, start: int, end: int) -> tuple[int
     ...  for p in ("درعا الشمالي", "إدلب الجنوبي الغربي", "ريف حلب الشرقي")]
     ['درعا', 'إدلب', 'ريف حلب الشرقي']
     """
-    words = _word_ranges(text, start, end)
+    words = word_ranges(text, start, end)
     kept = len(words)
     while kept > 1 and normalize(text[slice(*words[kept - 1])]).text in DIRECTION_ADJECTIVES:
         kept -= 1
@@ -466,7 +466,7 @@ def without_descriptive_adjectives(text: str, start: int, end: int) -> tuple[int
     ...  for p in ("الفصائل المحلية", "فصائل المعارضة المسلحة", "مجموعات مسلحة محلية", "تنظيم داعش الإرهابي")]
     ['الفصائل', 'فصائل المعارضة المسلحة', 'مجموعات مسلحة', 'تنظيم داعش']
     """
-    words = _word_ranges(text, start, end)
+    words = word_ranges(text, start, end)
     if len(words) < 2:
         return start, end
     forms = [normalize(text[slice(*word)]).text for word in words]
@@ -515,11 +515,6 @@ def clitic_before(word: str, forms: frozenset[str]) -> int | None:
         if word.startswith(clitic) and normalize(word[len(clitic):]).text in forms:
             return len(clitic)
     return None
-
-
-def _word_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The ``[start, end)`` ranges of the whitespace-separated words of ``text[start:end]``."""
-    return [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
 
 
 def names_nothing(surface: str) -> bool:

@@ -318,6 +318,16 @@ def line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in pieces if a < b]
 
 
+def word_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The ``[start, end)`` ranges of the whitespace-separated words of ``text[start:end]``.
+
+    >>> text = "قتل جنديين اثنين"
+    >>> [text[a:b] for a, b in word_ranges(text, 4, len(text))]
+    ['جنديين', 'اثنين']
+    """
+    return [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+
+
 def with_closing_quote(text: str, start: int, end: int) -> int:
     """``end``, moved past a quote that closes one opened inside ``[start, end)``:
     a name with inner quotes (``لواء "فاطميون"``) is whole only with both.
