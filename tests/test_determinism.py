@@ -23,11 +23,13 @@ def torch_settings(monkeypatch: pytest.MonkeyPatch):
     """Put back this process's thread count, deterministic mode and cuBLAS variable."""
     threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    fill = torch.utils.deterministic.fill_uninitialized_memory
     monkeypatch.setenv(determinism.CUBLAS_ENV, "")  # remembers whether it was set, for the undo
     monkeypatch.delenv(determinism.CUBLAS_ENV)
     yield
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+    torch.utils.deterministic.fill_uninitialized_memory = fill
 
 
 def run_train(*overrides: str) -> subprocess.CompletedProcess:
@@ -43,6 +45,14 @@ def test_configure_records_the_thread_count_in_effect(torch_settings) -> None:
     assert torch.are_deterministic_algorithms_enabled()
     determinism.configure(load_config(None, ["train.threads=1", "train.deterministic=false"]))
     assert torch.get_num_threads() == 1 and not torch.are_deterministic_algorithms_enabled()
+
+
+def test_deterministic_kernels_without_filling_every_new_tensor(torch_settings) -> None:
+    torch.utils.deterministic.fill_uninitialized_memory = True
+    determinism.configure(load_config(None, ["train.threads=1"]))
+    assert torch.are_deterministic_algorithms_enabled()
+    # the NaN fill only exposes kernels that read memory they never wrote; it costs a pass per tensor
+    assert torch.utils.deterministic.fill_uninitialized_memory is False
 
 
 def test_cuda_gets_cublas_workspace_or_a_reason(torch_settings, monkeypatch: pytest.MonkeyPatch) -> None:

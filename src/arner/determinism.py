@@ -48,6 +48,10 @@ def use_deterministic_kernels(on: bool) -> str | None:
     run that may be hours long (``warn_only``).
     """
     torch.use_deterministic_algorithms(on, warn_only=True)
+    # Deterministic mode also fills every new tensor with NaN, so that a kernel reading memory
+    # it never wrote would show; ours do not, and the fill is one more pass over each
+    # activation of every training step. The kernels chosen stay the deterministic ones.
+    torch.utils.deterministic.fill_uninitialized_memory = False
     if not on or not torch.cuda.is_available():
         return None
     torch.backends.cudnn.benchmark = False  # benchmarking picks kernels by timing, run by run
