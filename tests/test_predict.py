@@ -460,6 +460,23 @@ def test_a_nationality_adjective_after_a_place_name_stays_outside(
 
 
 @pytest.mark.parametrize("text, predicted, expected", [
+    ("تنتشر الفصائل في الشمال السوري", "الشمال السوري", []),
+    ("عاد النازحون إلى الجنوب السوري", "الجنوب السوري", []),
+    ("نزح آلاف للشمال السوري", "لشمال السوري", []),
+    ("اشتباكات في الغرب الليبي", "الغرب الليبي", []),
+    # Lebanon's North and South are governorates: the direction is a region's name
+    ("قصف على الجنوب اللبناني", "الجنوب اللبناني", ["الجنوب اللبناني"]),
+    # a common noun that makes a conventional name with the adjective, or a direction after a name
+    ("هجمات على الساحل السوري", "الساحل السوري", ["الساحل السوري"]),
+    ("قصف في ريف حلب الشمالي", "ريف حلب الشمالي", ["ريف حلب الشمالي"]),
+])
+def test_a_direction_noun_with_a_nationality_adjective_names_no_place(
+    text: str, predicted: str, expected: list[str]
+) -> None:
+    assert kept_surfaces(text, predicted, "PLACE") == expected
+
+
+@pytest.mark.parametrize("text, predicted, expected", [
     ("اغتيال في مدينة جاسم بريف محافظة درعا الشمالي", "درعا الشمالي", "درعا"),
     ("قصف قرب الطريق في ريف مدينة إدلب الجنوبي الغربي", "إدلب الجنوبي الغربي", "إدلب"),
     ("انفجار في أرياف محافظة حماة الشرقية", "حماة الشرقية", "حماة"),

@@ -71,6 +71,14 @@ _HEADS = (
 # after the proclitic ل the article's alef is not written (`للأراضي` -> span `لأراضي`)
 CONVENTIONAL_HEADS = frozenset(
     normalize(word).text for head in _HEADS for word in (head, "ل" + head[2:] if head.startswith("ال") else head))
+# GUIDELINES section 5: a direction noun with a nationality adjective (`الشمال السوري`)
+# describes a part of a country and names no place, unless the direction is the name of a
+# governorate of that country (Lebanon's `الشمال` and `الجنوب`).
+_DIRECTION_NOUNS = "الشمال الجنوب الشرق الغرب الوسط".split()
+DIRECTION_NOUNS = frozenset(
+    normalize(word).text for noun in _DIRECTION_NOUNS for word in (noun, "ل" + noun[2:]))
+GOVERNORATE_DIRECTIONS = frozenset(
+    normalize(f"{noun} اللبناني").text for noun in ("الشمال", "الجنوب", "لشمال", "لجنوب"))
 # GUIDELINES section 3: a descriptive head noun takes in the words that say whose the groups
 # are, and the span stops where that affiliation ends. An adjective that only says what kind
 # of groups they are, closing the span right after the head or after the head's own
@@ -92,6 +100,14 @@ GROUP_HEADS, ARMED_GROUP_NOUNS, ARMED, KIND_ADJECTIVES, EVALUATIVE_ADJECTIVES = 
 # `مجموعات` are not such nouns and stay outside.
 QUOTED_NAME_NOUNS = GROUP_HEADS | frozenset(
     normalize(word).text for word in "تنظيم حركة جماعة ميليشيا مليشيا فصيل حزب".split())
+# GUIDELINES section 9: the dual of a group noun is, like the singular, no MILITIA without
+# a name of its own (`فصيلين`, `مجموعتين مسلحتين`); a quoted name after it is a span alone
+# (`فصيلي “الفرقة التاسعة”` -> `الفرقة التاسعة`). Nominative, accusative and construct duals;
+# the construct `فصيلا` is left out, as it is also the accusative singular written bare.
+_DUAL_STEMS = {"فصيل": "ي", "مجموعت": "ي", "جماعت": "ي", "كتيبت": "ي", "لواء": "", "ميليشيت": "", "مليشيت": ""}
+DUAL_GROUP_NOUNS = frozenset(
+    normalize(article + stem + ending).text for stem, construct in _DUAL_STEMS.items()
+    for ending in ("ين", "ان", *([construct] if construct else [])) for article in ("", "ال"))
 # GUIDELINES sections 5 and 9: `ريف X` with its direction adjective is one span, but a type
 # word between them (`ريف محافظة درعا الشمالي`) leaves `ريف` and the type word outside, and
 # the adjective, which agrees with `ريف`, not with X, goes with them: the span is `درعا`.
@@ -345,7 +361,8 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that name
     nothing dropped (:func:`names_nothing`), a PLACE span's closing nationality adjective
     left out (:func:`without_nationality_adjective`), as are the direction adjectives of a
-    countryside its type word keeps outside (:func:`without_countryside_adjectives`), a quoted
+    countryside its type word keeps outside (:func:`without_countryside_adjectives`), a MILITIA
+    span's opening dual group noun left out or the span dropped (:func:`without_dual_group_noun`), a quoted
     MILITIA name joined by its group
     noun (:func:`with_group_noun`) and a MILITIA span's closing adjectives that describe
     rather than affiliate (:func:`without_descriptive_adjectives`), a CASUALTY span
@@ -373,6 +390,10 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                     start, end = without_nationality_adjective(text, start, end)
                     start, end = without_countryside_adjectives(text, start, end)
                 elif span.label == MILITIA:
+                    kept = without_dual_group_noun(text, start, end)
+                    if kept is None:
+                        continue
+                    start, end = trim_to_guidelines(text, *kept)
                     start, end = with_group_noun(text, start, end)
                     start, end = without_descriptive_adjectives(text, start, end)
                 if names_nothing(text[start:end]):
@@ -484,6 +505,31 @@ def without_descriptive_adjectives(text: str, start: int, end: int) -> tuple[int
     return (start, end) if kept == len(forms) else (words[0][0], words[kept - 1][1])
 
 
+def without_dual_group_noun(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A MILITIA span ``[start, end)`` that opens with a ``DUAL_GROUP_NOUNS`` word: from the
+    quoted name after it, when there is one; None (no span) when the noun stands alone or
+    its next word is a dual adjective (``مسلحتين``, ``تابعين``); otherwise as it is.
+
+    >>> text = 'اشتبك فصيلين مع مجموعتين مسلحتين قرب فصيلي “الفرقة التاسعة” وحركتي حماس'
+    >>> [without_dual_group_noun(text, text.index(p), text.index(p) + len(p))
+    ...  for p in ("فصيلين", "مجموعتين مسلحتين")]
+    [None, None]
+    >>> [text[slice(*without_dual_group_noun(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("فصيلي “الفرقة التاسعة”", "حركتي حماس")]
+    ['“الفرقة التاسعة”', 'حركتي حماس']
+    """
+    words = word_ranges(text, start, end)
+    first = text[slice(*words[0])] if words else ""
+    if clitic_before(first, DUAL_GROUP_NOUNS) is None:
+        return start, end
+    quote = next((i for i in range(words[0][1], end) if text[i] in QUOTES), None)
+    if quote is not None:
+        return quote, end
+    if len(words) == 1 or re.search(r"(?:ين|ان)$", text[slice(*words[1])]):
+        return None
+    return start, end
+
+
 def with_group_noun(text: str, start: int, end: int) -> tuple[int, int]:
     """A MILITIA span ``[start, end)`` that is exactly a quoted name, widened over both
     quotes and the ``QUOTED_NAME_NOUNS`` word before them (its proclitic left outside).
@@ -523,16 +569,31 @@ def names_nothing(surface: str) -> bool:
     (``LONE_TYPE_WORDS``), or an evaluative adjective alone (``EVALUATIVE_ADJECTIVES``):
     never a MILITIA or PLACE span by the guidelines.
 
+    A direction noun with a nationality adjective names nothing either (:func:`part_of_country`).
+
     >>> [names_nothing(w) for w in ("ريف", "وقوات", "للفصيل", "الشمالي", "و", "الإرهابي", "القاعدة", "الميليشيات",
-    ...                             "ريف حلب")]
-    [True, True, True, True, True, True, False, False, False]
+    ...                             "ريف حلب", "الشمال السوري")]
+    [True, True, True, True, True, True, False, False, False, True]
     """
     word = normalize(surface.strip(QUOTES + " ")).text
-    if sum(ch.isalpha() for ch in word) < 2 or word in EVALUATIVE_ADJECTIVES:
+    if sum(ch.isalpha() for ch in word) < 2 or word in EVALUATIVE_ADJECTIVES or part_of_country(word):
         return True
     if word.startswith("لل") and "ال" + word[2:] in LONE_TYPE_WORDS:
         return True
     return clitic_before(word, LONE_TYPE_WORDS) is not None
+
+
+def part_of_country(surface: str) -> bool:
+    """Whether ``surface`` is a direction noun and a nationality adjective, which describe a
+    part of a country, and not a governorate's name (``GOVERNORATE_DIRECTIONS``).
+
+    >>> [part_of_country(w) for w in ("الشمال السوري", "لجنوب السوري", "الجنوب اللبناني", "الساحل السوري",
+    ...                              "الشمال الشرقي", "الشمال")]
+    [True, True, False, False, False, False]
+    """
+    words = normalize(surface).text.split()
+    return (len(words) == 2 and words[0] in DIRECTION_NOUNS and words[1] in NATIONALITY_ADJECTIVES
+            and " ".join(words) not in GOVERNORATE_DIRECTIONS)
 
 
 def trim_to_guidelines(text: str, start: int, end: int) -> tuple[int, int]:
