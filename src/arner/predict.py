@@ -90,7 +90,7 @@ GOVERNORATE_DIRECTIONS = frozenset(
 # `تنظيم داعش`) and are no name alone.
 _GROUP_HEADS = "ميليشيات مليشيات ميلشيات ميليشيا مليشيا فصائل كتائب".split()
 _ARMED_GROUP_NOUNS = "جماعات مجموعات".split()
-_KIND_ADJECTIVES = "مسلحة محلية إسلامية جهادية متشددة متطرفة مقاتلة".split()
+_KIND_ADJECTIVES = "مسلحة محلية أجنبية إسلامية جهادية متشددة متطرفة مقاتلة".split()
 _EVALUATIVE = "إرهابي إرهابية إرهابيين إرهابيون".split()
 GROUP_HEADS, ARMED_GROUP_NOUNS, ARMED, KIND_ADJECTIVES, EVALUATIVE_ADJECTIVES = (
     frozenset(normalize(article + word).text for word in words for article in ("", "ال"))
