@@ -94,6 +94,8 @@ def test_tiny_config_end_to_end_through_the_cli(tmp_path: Path) -> None:
 
     tagger = pipeline("token-classification", model=str(run_dir), device="cpu")
     assert isinstance(tagger("قتل 4 من عناصر حزب الله في حلب"), list)
+    # trained with eager attention on this CPU (model.attention: auto); the saved model keeps the default
+    assert Predictor.from_dir(run_dir, device="cpu").model.config._attn_implementation == "sdpa"
     # same config and seed: same metrics on CPU
     again = run_cli("train.py", "configs/tiny.yaml", f"train.output_dir={tmp_path / 'run2'}",
                     f"data.output_dir={tmp_path / 'data2'}")
@@ -217,6 +219,56 @@ def test_model_dropout_sets_every_dropout_of_the_encoder_and_its_saved_config(dr
     assert same == (dropout == 0.0)  # training-mode forwards differ only while dropout is on
 
 
+@pytest.mark.parametrize("overrides", [["model.attention_dropout=0.0"],
+                                       ["model.dropout=0.3", "model.attention_dropout=0.0"]])
+def test_attention_dropout_sets_only_the_attention_probabilities_dropout(overrides, doc_from_marks) -> None:
+    from arner.config import load_config
+    from arner.training import load_model
+
+    config = load_config(ROOT / "configs" / "tiny.yaml", overrides)
+    docs = [doc_from_marks(f"s{i}", t, m) for i, (t, m) in enumerate(SENTENCES)]
+    model, _, _ = load_model(config, docs)
+    hidden = config.model.dropout if config.model.dropout is not None else \
+        build_tiny_model([d.text for d in docs], bio_labels(), seed=0)[0].config.hidden_dropout_prob
+    rates = {name: m.p for name, m in model.named_modules() if isinstance(m, torch.nn.Dropout)}
+    attention = {name for name in rates if name.endswith("attention.self.dropout")}
+    assert attention and all(rates[name] == 0.0 for name in attention)
+    assert {rates[name] for name in rates if name not in attention} == {hidden} and hidden > 0
+    assert model.config.attention_probs_dropout_prob == 0.0
+    assert model.config.hidden_dropout_prob == hidden
+    ids = torch.tensor([[2, 5, 7, 9, 3, 4, 6, 8]])
+    model.train()
+    assert not torch.equal(model(input_ids=ids).logits, model(input_ids=ids).logits)  # hidden dropout still on
+
+
+def test_attention_dropout_on_a_model_without_one_is_refused(monkeypatch, doc_from_marks) -> None:
+    from arner.config import load_config
+    from arner.encoders.sources import ModelLoadError
+    from arner import training
+
+    config = load_config(ROOT / "configs" / "tiny.yaml", ["model.attention_dropout=0.0"])
+    monkeypatch.setattr(training, "ATTENTION_KEY_PROJECTIONS", ("no_such_projection",))
+    with pytest.raises(ModelLoadError, match=r"model.attention_dropout: .* has no attention dropout"):
+        training.load_model(config, [doc_from_marks("s0", *SENTENCES[0])])
+
+
+@pytest.mark.parametrize("setting, expected", [("auto", "eager"), ("sdpa", "sdpa"), ("eager", "eager")])
+def test_training_attention_is_eager_on_a_cpu_unless_told_and_computes_the_same(setting, expected,
+                                                                                 doc_from_marks) -> None:
+    from arner.config import load_config
+    from arner.training import load_model
+
+    config = load_config(ROOT / "configs" / "tiny.yaml", [f"model.attention={setting}"])
+    docs = [doc_from_marks(f"s{i}", t, m) for i, (t, m) in enumerate(SENTENCES)]
+    model, _, _ = load_model(config, docs)
+    assert model.config._attn_implementation == expected
+    model.eval()
+    ids, mask = torch.tensor([[2, 5, 7, 9, 3, 4, 0, 0]]), torch.tensor([[1, 1, 1, 1, 1, 1, 0, 0]])
+    ours = model(input_ids=ids, attention_mask=mask).logits
+    model.set_attn_implementation("sdpa" if expected == "eager" else "eager")
+    torch.testing.assert_close(model(input_ids=ids, attention_mask=mask).logits[:, :6], ours[:, :6])
+
+
 @pytest.mark.parametrize("freeze", [False, True])
 def test_frozen_word_embeddings_stay_as_loaded_and_out_of_the_optimizer(freeze, doc_from_marks) -> None:
     from arner.config import load_config
@@ -237,8 +289,9 @@ def test_frozen_word_embeddings_stay_as_loaded_and_out_of_the_optimizer(freeze, 
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)  # the rest still learns
 
 
-def test_model_dropout_outside_zero_to_one_is_refused() -> None:
+@pytest.mark.parametrize("key", ["dropout", "attention_dropout"])
+def test_model_dropout_outside_zero_to_one_is_refused(key) -> None:
     from arner.config import ConfigError, load_config
 
-    with pytest.raises(ConfigError, match=r"model.dropout: must be in \[0, 1\) or null, got 1.0"):
-        load_config(ROOT / "configs" / "tiny.yaml", ["model.dropout=1.0"])
+    with pytest.raises(ConfigError, match=rf"model.{key}: must be in \[0, 1\) or null, got 1.0"):
+        load_config(ROOT / "configs" / "tiny.yaml", [f"model.{key}=1.0"])

@@ -38,6 +38,7 @@ NumberStyle = Literal["digits", "arabic_indic", "words"]
 CorpusFormat = Literal["conll", "jsonl"]
 Normalize = Literal["auto", "none", "light", "folded", "arabert"]
 MixedPrecision = Literal["no", "fp16", "bf16", "auto"]
+Attention = Literal["auto", "sdpa", "eager"]
 NUMBER_STYLES: tuple[str, ...] = typing.get_args(NumberStyle)
 UNKNOWN = "UNKNOWN"
 
@@ -258,6 +259,13 @@ class ModelConfig:
     dropout: float | None = field(default=None, metadata={
         "help": "the encoder's dropout while training, hidden and attention alike, in [0, 1) "
                 "(null: the encoder's own)"})
+    attention_dropout: float | None = field(default=None, metadata={
+        "help": "the dropout of the encoder's attention probabilities while training, in [0, 1), "
+                "applied after model.dropout (null: as model.dropout sets it, or the encoder's own); "
+                "0 spares each CPU step a random mask per attention score and lets attention run fused"})
+    attention: Attention = field(default="auto", metadata={
+        "help": "the attention kernel while training: auto (eager on a CPU, whose SDPA backward is "
+                "the slower there, sdpa on a GPU), sdpa or eager; prediction keeps the encoder's own"})
     freeze_word_embeddings: bool = field(default=False, metadata={
         "help": "keep the encoder's word (subword) embeddings as pretrained while training: "
                 "the names of the corpus move no embedding, and no step updates that matrix"})
@@ -276,6 +284,8 @@ class ModelConfig:
             out.append(f"model.min_span_score: must be in [0, 1), got {self.min_span_score}")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             out.append(f"model.dropout: must be in [0, 1) or null, got {self.dropout}")
+        if self.attention_dropout is not None and not 0 <= self.attention_dropout < 1:
+            out.append(f"model.attention_dropout: must be in [0, 1) or null, got {self.attention_dropout}")
         return out
 
 

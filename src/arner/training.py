@@ -243,6 +243,21 @@ def resolve_mixed_precision(setting: str) -> str:
     return "bf16" if auto_dtype(resolve_device("auto")) == "bf16" else "no"
 
 
+def training_attention(setting: str, device: str = "auto") -> str:
+    """The attention kernel to train with: ``auto`` is eager on a CPU, where the SDPA
+    kernels' backward (flash, or the math path with its dropout masks) costs more than the
+    plain products and softmax, and sdpa on a GPU. Same arithmetic either way.
+
+    >>> training_attention("auto", "cpu"), training_attention("auto", "cuda"), training_attention("sdpa", "cpu")
+    ('eager', 'sdpa', 'sdpa')
+    """
+    if setting != "auto":
+        return setting
+    if device == "auto":
+        device = resolve_device(device)
+    return "eager" if torch.device(device).type == "cpu" else "sdpa"
+
+
 def load_model(config: Config, train_docs: Sequence[Document]):
     """Model, tokenizer and preprocessing settings for ``config.model``."""
     from arner.encoders.sources import ModelLoadError, auto_normalizer, load_token_classifier
@@ -259,6 +274,10 @@ def load_model(config: Config, train_docs: Sequence[Document]):
     )
     if mc.dropout is not None:
         set_dropout(model, mc.dropout)
+    if mc.attention_dropout is not None and not set_attention_dropout(model, mc.attention_dropout):
+        raise ModelLoadError(f"model.attention_dropout: {mc.name!r} has no attention dropout this setting "
+                             f"knows (an nn.Dropout beside one of {ATTENTION_KEY_PROJECTIONS})")
+    model.set_attn_implementation(training_attention(mc.attention))
     if mc.freeze_word_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
     positions = getattr(model.config, "max_position_embeddings", None)
@@ -294,6 +313,41 @@ def set_dropout(model, rate: float) -> None:
     for key in DROPOUT_CONFIG_KEYS:
         if hasattr(model.config, key):
             setattr(model.config, key, rate)
+
+
+# The attention modules' projections by family: a dropout beside them drops attention
+# probabilities (BERT, RoBERTa and ELECTRA; DistilBERT; most others), and the config keys
+# that record its rate.
+ATTENTION_KEY_PROJECTIONS = ("key", "k_lin", "k_proj")
+ATTENTION_DROPOUT_CONFIG_KEYS = ("attention_probs_dropout_prob", "attention_dropout")
+
+
+def set_attention_dropout(model, rate: float) -> int:
+    """The dropout of ``model``'s attention probabilities at ``rate``, its other dropouts as
+    they are: the ``nn.Dropout`` of every module that holds an attention's key projection
+    (attention reads its rate from it) and the rates its config records. Returns how many
+    dropouts it set.
+
+    >>> import torch
+    >>> class Attention(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.key, self.dropout = torch.nn.Linear(2, 2), torch.nn.Dropout(0.1)
+    >>> model = torch.nn.Sequential(Attention(), torch.nn.Dropout(0.1))
+    >>> model.config = type("Config", (), {"hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1})()
+    >>> set_attention_dropout(model, 0.0)
+    1
+    >>> model[0].dropout.p, model[1].p, model.config.attention_probs_dropout_prob, model.config.hidden_dropout_prob
+    (0.0, 0.1, 0.0, 0.1)
+    """
+    attention = [m for m in model.modules() if any(hasattr(m, k) for k in ATTENTION_KEY_PROJECTIONS)]
+    dropouts = [c for m in attention for c in m.children() if isinstance(c, torch.nn.Dropout)]
+    for module in dropouts:
+        module.p = rate
+    for key in ATTENTION_DROPOUT_CONFIG_KEYS:
+        if dropouts and hasattr(model.config, key):
+            setattr(model.config, key, rate)
+    return len(dropouts)
 
 
 def _report_alignment(predictor: Predictor, splits: dict, scored: dict, say) -> list[Window]:
