@@ -262,10 +262,10 @@ class ModelConfig:
     attention_dropout: float | None = field(default=None, metadata={
         "help": "the dropout of the encoder's attention probabilities while training, in [0, 1), "
                 "applied after model.dropout (null: as model.dropout sets it, or the encoder's own); "
-                "0 spares each CPU step a random mask per attention score and lets attention run fused"})
+                "0 spares each training step a random mask over every attention score"})
     attention: Attention = field(default="auto", metadata={
-        "help": "the attention kernel while training: auto (eager on a CPU, whose SDPA backward is "
-                "the slower there, sdpa on a GPU), sdpa or eager; prediction keeps the encoder's own"})
+        "help": "the attention kernel while training: auto (eager on a CPU, where SDPA's backward "
+                "costs more; sdpa on a GPU), sdpa or eager; prediction keeps the encoder's own"})
     freeze_word_embeddings: bool = field(default=False, metadata={
         "help": "keep the encoder's word (subword) embeddings as pretrained while training: "
                 "the names of the corpus move no embedding, and no step updates that matrix"})
