@@ -94,7 +94,7 @@ def main() -> None:
         seconds = time_variants(arms, model, batches, args.block, args.rounds, CLOCKS[args.clock])
     first = next(iter(seconds.values()))
     for (kernel, rate), took in seconds.items():
-        print(f"  {kernel:5} attention, attention dropout {rate:.2f}: {took:7.1f} s for "
+        print(f"  {kernel:5} attention, attention dropout {rate:.2f}: {took:8.3f} s for "
               f"{args.rounds * len(batches)} steps, {took / first:.3f} of the first")
 
 
