@@ -29,7 +29,7 @@ from train_speed import CLOCKS, Arms, drawn_batches, training_windows  # noqa: E
 
 from arner import determinism  # noqa: E402
 from arner.config import load_config  # noqa: E402
-from arner.training import set_attention_dropout  # noqa: E402
+from arner.training import attention_dropouts, set_attention_dropout  # noqa: E402
 
 KERNELS = ("sdpa", "eager")
 
@@ -45,8 +45,7 @@ def variants(own_rate: float) -> list[tuple[str, float]]:
 
 def time_variants(arms: Arms, model, batches, block: int, rounds: int, clock) -> dict[tuple[str, float], float]:
     """Seconds of ``clock`` each variant spends on ``batches``, ``rounds`` times, alternating by block."""
-    own = next(m.p for name, m in model.named_modules() if name.endswith("attention.self.dropout"))
-    chosen = variants(own)
+    chosen = variants(attention_dropouts(model)[0].p)
     seconds = dict.fromkeys(chosen, 0.0)
 
     def use(variant):

@@ -322,6 +322,13 @@ ATTENTION_KEY_PROJECTIONS = ("key", "k_lin", "k_proj")
 ATTENTION_DROPOUT_CONFIG_KEYS = ("attention_probs_dropout_prob", "attention_dropout")
 
 
+def attention_dropouts(model) -> list[torch.nn.Dropout]:
+    """The ``nn.Dropout`` modules of ``model`` that drop attention probabilities: those of
+    every module that holds an attention's key projection (``ATTENTION_KEY_PROJECTIONS``)."""
+    attention = [m for m in model.modules() if any(hasattr(m, k) for k in ATTENTION_KEY_PROJECTIONS)]
+    return [c for m in attention for c in m.children() if isinstance(c, torch.nn.Dropout)]
+
+
 def set_attention_dropout(model, rate: float) -> int:
     """The dropout of ``model``'s attention probabilities at ``rate``, its other dropouts as
     they are: the ``nn.Dropout`` of every module that holds an attention's key projection
@@ -340,8 +347,7 @@ def set_attention_dropout(model, rate: float) -> int:
     >>> model[0].dropout.p, model[1].p, model.config.attention_probs_dropout_prob, model.config.hidden_dropout_prob
     (0.0, 0.1, 0.0, 0.1)
     """
-    attention = [m for m in model.modules() if any(hasattr(m, k) for k in ATTENTION_KEY_PROJECTIONS)]
-    dropouts = [c for m in attention for c in m.children() if isinstance(c, torch.nn.Dropout)]
+    dropouts = attention_dropouts(model)
     for module in dropouts:
         module.p = rate
     for key in ATTENTION_DROPOUT_CONFIG_KEYS:
