@@ -513,6 +513,21 @@ def test_an_adjective_of_kind_or_judgement_closes_no_militia_span(text: str, pre
     assert kept_surfaces(text, predicted, "MILITIA") == [expected]
 
 
+@pytest.mark.parametrize("text, predicted, label, expected", [
+    ("دارت اشتباكات بين ميليشيا ما يسمى العمالقة وأخرى", "ميليشيا ما يسمى العمالقة", "MILITIA", ["العمالقة"]),
+    ("توغلت قوات ما يُسمّى العمالقة في المديرية", "قوات ما يُسمّى العمالقة", "MILITIA", ["العمالقة"]),
+    ('أعلن ما يسمى بـ"الحرس الوطني" النفير', 'ما يسمى بـ"الحرس الوطني"', "MILITIA", ["الحرس الوطني"]),
+    ('تبنى ما تسمى «ولاية كركوك» الهجوم', "ما تسمى «ولاية كركوك»", "MILITIA", ["ولاية كركوك"]),
+    ("سيطر ما يسمى بالجيش الوطني على القرية", "ما يسمى بالجيش الوطني", "MILITIA", ["الجيش الوطني"]),
+    ("عناصر تابعة لما يسمى “لواء الصمود”", "لما يسمى “لواء الصمود”", "MILITIA", ["لواء الصمود"]),
+    ("في ما يسمى المنطقة العازلة", "ما يسمى", "PLACE", []),  # nothing named after it
+    ("قرب ما تبقى من حي الزهور", "ما تبقى من حي الزهور", "PLACE", ["ما تبقى من حي الزهور"]),  # not so-called
+])
+def test_so_called_and_the_head_noun_before_it_stay_outside(text: str, predicted: str, label: str,
+                                                             expected: list[str]) -> None:
+    assert kept_surfaces(text, predicted, label) == expected
+
+
 @pytest.mark.parametrize("text, predicted, expected", [
     ("بالارتباط بحزب “العمال الكردستاني”.", "العمال الكردستاني", "حزب “العمال الكردستاني”"),
     ('هجوم تبنته جماعة "جيش العدل" المسلحة', "جيش العدل", 'جماعة "جيش العدل"'),

@@ -111,6 +111,9 @@ DUAL_GROUP_NOUNS = frozenset(
 # GUIDELINES sections 5 and 9: `ريف X` with its direction adjective is one span, but a type
 # word between them (`ريف محافظة درعا الشمالي`) leaves `ريف` and the type word outside, and
 # the adjective, which agrees with `ريف`, not with X, goes with them: the span is `درعا`.
+# GUIDELINES section 9: "so-called" before a name stays outside, with any head noun before it.
+SO_CALLED = frozenset(without_marks(word) for word in "يسمى تسمى يسمي تسمي".split())
+SO_CALLED_MA = frozenset("ما لما بما مما فيما".split())
 COUNTRYSIDE_WORDS = frozenset(normalize(word).text for word in "ريف ريفي أرياف بادية".split())
 ADMINISTRATIVE_TYPE_WORDS = frozenset(normalize(word).text for word in "محافظة مدينة منطقة بلدة قرية ناحية".split())
 DIRECTION_ADJECTIVES = frozenset(normalize("ال" + word).text for word in _DIRECTIONS)
@@ -385,6 +388,7 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                 end += 1
             start, end = trim_to_guidelines(text, start, end)
             if span.label in NAME_LABELS:
+                start, end = trim_to_guidelines(text, *after_so_called(text, start, end))
                 start, end = without_edge_particles(text, start, end)
                 if span.label == PLACE:
                     start, end = without_nationality_adjective(text, start, end)
@@ -503,6 +507,30 @@ def without_descriptive_adjectives(text: str, start: int, end: int) -> tuple[int
         if all(form.endswith("ية") for form in forms[head:head_end]):
             kept = head_end
     return (start, end) if kept == len(forms) else (words[0][0], words[kept - 1][1])
+
+
+def after_so_called(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name span ``[start, end)`` that holds ``ما يسمى`` ("so-called") from the word after
+    it on: the label names what follows, not the head noun or the phrase (an ``ما يسمى`` with
+    no word after it leaves the span empty, and it is dropped).
+
+    >>> text = 'اشتباكات بين ميليشيا ما يسمى العمالقة وقوات ما يُسمّى بـ"الحرس الوطني"'
+    >>> [text[slice(*after_so_called(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("ميليشيا ما يسمى العمالقة", 'ما يُسمّى بـ"الحرس الوطني"', "الحرس الوطني")]
+    ['العمالقة', 'ـ"الحرس الوطني"', 'الحرس الوطني']
+    """
+    words = word_ranges(text, start, end)
+    for (ma_start, ma_end), (verb_start, verb_end) in zip(words, words[1:]):
+        if text[ma_start:ma_end] in SO_CALLED_MA and without_marks(text[verb_start:verb_end]) in SO_CALLED:
+            following = [word for word in words if word[0] >= verb_end]
+            if not following:
+                return end, end
+            name_start = following[0][0]
+            # the preposition of `ما يسمى بـ"..."` / `بالحرس` is the phrase's, not the name's
+            if re.match(rf"ب(?:{TATWEEL}|[{''.join(QUOTES)}]|ال)", text[name_start:end]):
+                name_start += 1
+            return name_start, end
+    return start, end
 
 
 def without_dual_group_noun(text: str, start: int, end: int) -> tuple[int, int] | None:
