@@ -57,7 +57,8 @@ LONE_TYPE_WORDS = frozenset(
 # `الموصل العراقية` -> `الموصل`), so a PLACE span that ends in one loses it, unless the
 # span opens with a common noun that makes a conventional name with it (`البادية السورية`,
 # `الأراضي السورية`, `الحدود السورية – العراقية`, `الجمهورية العربية السورية`) or with the
-# facility word of a hospital named by its donor (`المستشفى السعودي`).
+# facility word of a hospital or housing estate named by its donor (`المستشفى السعودي`,
+# `الإسكان القطري`).
 _NATIONS = (
     "سوري عراقي لبناني يمني سوداني ليبي فلسطيني إيراني تركي أردني إسرائيلي مصري سعودي إماراتي "
     "أمريكي أميركي روسي تشادي صومالي جزائري تونسي مغربي قطري كويتي عماني بحريني أفغاني باكستاني"
@@ -66,7 +67,7 @@ NATIONALITY_ADJECTIVES = frozenset(
     normalize(f"ال{nation}{ending}").text for nation in _NATIONS for ending in ("", "ة"))
 _HEADS = (
     "البادية الأراضي الحدود الساحل الشمال الجنوب الشرق الغرب الوسط الصحراء المياه الأجواء "
-    "الجمهورية المملكة الولايات المستشفى مستشفى المشفى مشفى"
+    "الجمهورية المملكة الولايات المستشفى مستشفى المشفى مشفى الإسكان إسكان"
 ).split()
 # after the proclitic ل the article's alef is not written (`للأراضي` -> span `لأراضي`)
 CONVENTIONAL_HEADS = frozenset(
