@@ -101,6 +101,14 @@ GROUP_HEADS, ARMED_GROUP_NOUNS, ARMED, KIND_ADJECTIVES, EVALUATIVE_ADJECTIVES = 
 # `مجموعات` are not such nouns and stay outside.
 QUOTED_NAME_NOUNS = GROUP_HEADS | frozenset(
     normalize(word).text for word in "تنظيم حركة جماعة ميليشيا مليشيا فصيل حزب".split())
+# GUIDELINES section 9: named facilities, and the geographic words that are not type words,
+# keep their word inside the PLACE span (`مطار التيفور`, `حاجز حوارة`, `سوق الدانا`, `جبل
+# سنجار`), also before a quoted name, quotes and all (`مشفى "القدس"`). Words the corpus
+# uses otherwise (roads, streets, gates, squares, graves, mosques, schools) are left out.
+FACILITY_WORDS = frozenset(normalize(word).text for word in (
+    "مطار معسكر قاعدة معبر سد حقل حقول مستشفى مشفى جسر دوار حاجز ثكنة جامع محطة ميناء سوق "
+    "ضاحية مرتفعات تلة تل جبل وادي سهل جزيرة مضيق إقليم جرود حرش مفرق مزارع إسكان مشروع "
+    "مصفى مجمع قلعة").split())
 # GUIDELINES section 9: the dual of a group noun is, like the singular, no MILITIA without
 # a name of its own (`فصيلين`, `مجموعتين مسلحتين`); a quoted name after it is a span alone
 # (`فصيلي “الفرقة التاسعة”` -> `الفرقة التاسعة`). Nominative, accusative and construct duals;
@@ -392,6 +400,7 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                 start, end = trim_to_guidelines(text, *after_so_called(text, start, end))
                 start, end = without_edge_particles(text, start, end)
                 if span.label == PLACE:
+                    start, end = with_facility_word(text, start, end)
                     start, end = without_nationality_adjective(text, start, end)
                     start, end = without_countryside_adjectives(text, start, end)
                 elif span.label == MILITIA:
@@ -577,6 +586,26 @@ def with_group_noun(text: str, start: int, end: int) -> tuple[int, int]:
         return start, end
     clitic = clitic_before(before.group(1), QUOTED_NAME_NOUNS)
     return (start, end) if clitic is None else (before.start(1) + clitic, end + 1)
+
+
+def with_facility_word(text: str, start: int, end: int) -> tuple[int, int]:
+    """A PLACE span ``[start, end)`` right after a ``FACILITY_WORDS`` word, widened over it
+    (its proclitic left outside); after a quoted name, over both quotes too.
+
+    >>> text = 'قصف بمطار التيفور وسوق الدانا وقرب حاجز "المطلق" في طريق المزة'
+    >>> [text[slice(*with_facility_word(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("التيفور", "الدانا", "المطلق", "المزة")]
+    ['مطار التيفور', 'سوق الدانا', 'حاجز "المطلق"', 'المزة']
+    """
+    quoted = (0 < start < end < len(text) and text[start - 1] in QUOTES and text[end] in QUOTES
+              and not any(ch in QUOTES for ch in text[start:end]))
+    before = re.search(r"(\S+)[ \t\u00a0]+$", text[: start - 1 if quoted else start])
+    if before is None:
+        return start, end
+    clitic = clitic_before(before.group(1), FACILITY_WORDS)
+    if clitic is None:
+        return start, end
+    return before.start(1) + clitic, end + 1 if quoted else end
 
 
 def clitic_before(word: str, forms: frozenset[str]) -> int | None:
