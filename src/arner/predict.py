@@ -117,12 +117,12 @@ _DUAL_STEMS = {"فصيل": "ي", "مجموعت": "ي", "جماعت": "ي", "كت
 DUAL_GROUP_NOUNS = frozenset(
     normalize(article + stem + ending).text for stem, construct in _DUAL_STEMS.items()
     for ending in ("ين", "ان", *([construct] if construct else [])) for article in ("", "ال"))
-# GUIDELINES sections 5 and 9: `ريف X` with its direction adjective is one span, but a type
-# word between them (`ريف محافظة درعا الشمالي`) leaves `ريف` and the type word outside, and
-# the adjective, which agrees with `ريف`, not with X, goes with them: the span is `درعا`.
 # GUIDELINES section 9: "so-called" before a name stays outside, with any head noun before it.
 SO_CALLED = frozenset(without_marks(word) for word in "يسمى تسمى يسمي تسمي".split())
 SO_CALLED_MA = frozenset("ما لما بما مما فيما".split())
+# GUIDELINES sections 5 and 9: `ريف X` with its direction adjective is one span, but a type
+# word between them (`ريف محافظة درعا الشمالي`) leaves `ريف` and the type word outside, and
+# the adjective, which agrees with `ريف`, not with X, goes with them: the span is `درعا`.
 COUNTRYSIDE_WORDS = frozenset(normalize(word).text for word in "ريف ريفي أرياف بادية".split())
 ADMINISTRATIVE_TYPE_WORDS = frozenset(normalize(word).text for word in "محافظة مدينة منطقة بلدة قرية ناحية".split())
 DIRECTION_ADJECTIVES = frozenset(normalize("ال" + word).text for word in _DIRECTIONS)
@@ -371,7 +371,9 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     """Spans as predictions promise them: cut at line breaks, edges trimmed by
     :func:`trim_to_guidelines`, never ending before a combining mark (a harakah
     belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that name
-    nothing dropped (:func:`names_nothing`), a PLACE span's closing nationality adjective
+    nothing dropped (:func:`names_nothing`), a name span cut to what follows ``ما يسمى``
+    (:func:`after_so_called`), a PLACE span widened over the facility word before it
+    (:func:`with_facility_word`), a PLACE span's closing nationality adjective
     left out (:func:`without_nationality_adjective`), as are the direction adjectives of a
     countryside its type word keeps outside (:func:`without_countryside_adjectives`), a MILITIA
     span's opening dual group noun left out or the span dropped (:func:`without_dual_group_noun`), a quoted
