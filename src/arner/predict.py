@@ -579,15 +579,24 @@ def with_group_noun(text: str, start: int, end: int) -> tuple[int, int]:
     ...  for p in ("العمال الكردستاني", "عرين الأسود")]
     ['حزب “العمال الكردستاني”', 'عرين الأسود']
     """
-    if not (0 < start < end < len(text) and text[start - 1] in QUOTES and text[end] in QUOTES):
-        return start, end
-    if any(ch in QUOTES for ch in text[start:end]):
+    if not quoted_whole(text, start, end):
         return start, end
     before = re.search(r"(\S+)\s+$", text[: start - 1])
     if before is None:
         return start, end
     clitic = clitic_before(before.group(1), QUOTED_NAME_NOUNS)
     return (start, end) if clitic is None else (before.start(1) + clitic, end + 1)
+
+
+def quoted_whole(text: str, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` is exactly a quoted name: a quote on each side, none inside.
+
+    >>> text = 'حاجز "المطلق" و"حزب "الله""'
+    >>> [quoted_whole(text, text.index(p), text.index(p) + len(p)) for p in ("المطلق", 'حزب "الله"', "حاجز")]
+    [True, False, False]
+    """
+    return (0 < start < end < len(text) and text[start - 1] in QUOTES and text[end] in QUOTES
+            and not any(ch in QUOTES for ch in text[start:end]))
 
 
 def with_facility_word(text: str, start: int, end: int) -> tuple[int, int]:
@@ -599,8 +608,7 @@ def with_facility_word(text: str, start: int, end: int) -> tuple[int, int]:
     ...  for p in ("التيفور", "الدانا", "المطلق", "المزة")]
     ['مطار التيفور', 'سوق الدانا', 'حاجز "المطلق"', 'المزة']
     """
-    quoted = (0 < start < end < len(text) and text[start - 1] in QUOTES and text[end] in QUOTES
-              and not any(ch in QUOTES for ch in text[start:end]))
+    quoted = quoted_whole(text, start, end)
     before = re.search(r"(\S+)[ \t\u00a0]+$", text[: start - 1 if quoted else start])
     if before is None:
         return start, end
