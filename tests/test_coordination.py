@@ -54,3 +54,19 @@ def test_glued_conjunction_needs_three_letters_after_it() -> None:
     assert glued_conjunction("حمص وحـمـاة،", 4, set())  # tatweel is no letter, punctuation ends the word
     assert not glued_conjunction("حمص وحماة", 4, {"وحماة"})
     assert not glued_conjunction("حمص-وحماة", 4, set())  # not at a word's start
+
+
+def test_a_place_glued_with_bi_to_a_long_place_span_is_a_second_place() -> None:
+    doc = make_doc("b", "مرورا بجزيرة بير عياد بصرمان وسقط قتيل في إمام ويس بديالى",
+                   [("جزيرة بير عياد بصرمان", "PLACE"), ("إمام ويس بديالى", "PLACE")])
+    assert texts(doc, split_coordinated(doc.text, doc.spans, set())) == [
+        ("جزيرة بير عياد", "PLACE"), ("صرمان", "PLACE"), ("إمام ويس", "PLACE"), ("ديالى", "PLACE")]
+
+
+def test_two_word_names_and_short_or_known_bi_words_keep_their_bi() -> None:
+    # two-word names often end on a word that opens with ب; three letters after it, or a
+    # lexicon word, or a MILITIA span, are left as they are
+    doc = make_doc("k", "في الخرطوم بحري وقاعدة تل بيدر وحي باب بيروت وجيش أنصار بدر",
+                   [("الخرطوم بحري", "PLACE"), ("قاعدة تل بيدر", "PLACE"), ("حي باب بيروت", "PLACE"),
+                    ("جيش أنصار بدر", "MILITIA")])
+    assert split_coordinated(doc.text, doc.spans, {"بيروت"}) == list(doc.spans)

@@ -33,6 +33,7 @@ from arner.predict_run import predict_stream
 import arner.predict as predict_module
 from arner.spans import Document, Span, validate_document
 
+from support import make_doc
 from tiny_model import REPEATS, SENTENCES, gold_sentences, long_document, one_thread
 
 
@@ -562,6 +563,33 @@ def test_a_facility_word_before_a_place_goes_inside_it(text: str, predicted: str
 ])
 def test_a_quoted_militia_name_takes_in_the_group_noun_before_it(text: str, predicted: str, expected: str) -> None:
     assert kept_surfaces(text, predicted, "MILITIA") == [expected]
+
+
+@pytest.mark.parametrize("text, predicted, expected", [
+    ("بين الهيئة والفصائل المسلحة التابعة للاحتلال التركي من جهة", "الفصائل المسلحة التابعة",
+     "الفصائل المسلحة التابعة للاحتلال التركي"),
+    ("قصفت ميليشيات تابعة لإيران، مواقع", "ميليشيات تابعة", "ميليشيات تابعة لإيران"),
+    ("هاجمت مجموعات مسلحة مدعومة من تركيا القرية", "مجموعات مسلحة مدعومة", "مجموعات مسلحة مدعومة من تركيا"),
+    # no backer after it, or a named group: as predicted
+    ("انسحبت المليشيات الموالية نحو خان طومان", "المليشيات الموالية", "المليشيات الموالية"),
+    ("قاتلت الفصائل التابعة في ريف حلب", "الفصائل التابعة", "الفصائل التابعة"),
+    ("هاجمت قسد التابعة لواشنطن القرية", "قسد", "قسد"),
+])
+def test_a_descriptive_militia_span_runs_to_the_end_of_its_backer(text: str, predicted: str, expected: str) -> None:
+    assert kept_surfaces(text, predicted, "MILITIA") == [expected]
+
+
+@pytest.mark.parametrize("text, spans, expected", [
+    ("ووثقت السويداء 24 مقتل 18 عنصراً", [("السويداء", "PLACE"), ("18", "CASUALTY")], ["18"]),
+    ("وقالت شبكة دير الزور 24 إن", [("دير الزور", "PLACE")], []),
+    # a count after the place keeps it, and so does another number
+    ("وسقط في درعا 24 قتيلاً", [("درعا", "PLACE"), ("24", "CASUALTY")], ["درعا", "24"]),
+    ("قصفت إدلب 25 مرة", [("إدلب", "PLACE")], ["إدلب"]),
+    ("في السويداء 240 منزلاً", [("السويداء", "PLACE")], ["السويداء"]),
+])
+def test_a_place_that_opens_an_outlets_name_is_no_place(text: str, spans: list, expected: list[str]) -> None:
+    doc = make_doc("o", text, spans)
+    assert [doc.span_text(s) for s in clean_spans(doc.text, doc.spans)] == expected
 
 
 def test_an_evaluative_adjective_alone_is_no_militia() -> None:

@@ -7,7 +7,11 @@ conjunction too, or runs two villages into one span. GUIDELINES keeps a
 proclitic outside and coordinated entities apart; these rules put them there.
 
 A glued ``و`` is a conjunction when the word it opens is not a lexicon word as
-written (``وادي``, ``واسط`` stay whole) and at least three letters follow it.
+written (``وادي``, ``واسط`` stay whole) and at least three letters follow it. A glued
+``ب`` on the last word of a PLACE span of three words or more, with at least four
+letters after it, is a preposition before a second place (``جزيرة بير عياد بصرمان``):
+names of three words do not end on such a word, where two-word names often do
+(``الخرطوم بحري``, ``حدث بعلبك``), so shorter spans keep it.
 The same rule reads gold spans of corpora that tag proclitics inside
 (:func:`arner.corpora.split_proclitics`) and model output
 (:func:`split_coordinated`).
@@ -22,25 +26,28 @@ from arner.spans import Span
 from arner.text import TATWEEL, normalize
 
 CONJUNCTION = "و"
+PREPOSITION = "ب"
 # The labels whose names are coordinated in lists of villages and groups.
 COORDINATED_LABELS = frozenset({"MILITIA", "PLACE"})
 
 
-def glued_conjunction(text: str, start: int, lexicon: Collection[str]) -> bool:
-    """``text[start]`` is a ``و`` glued to the front of a word the lexicon lacks.
+def glued_conjunction(text: str, start: int, lexicon: Collection[str], clitic: str = CONJUNCTION,
+                      min_letters: int = 3) -> bool:
+    """``text[start]`` is ``clitic`` (``و``) glued to the front of a word the lexicon lacks,
+    with at least ``min_letters`` letters after it.
 
     >>> text = "عين شيب وقورقنيا ووادي العيون"
     >>> glued_conjunction(text, 8, set()), glued_conjunction(text, 17, {"ووادي"}), glued_conjunction(text, 4, set())
     (True, False, False)
     """
-    if text[start : start + 1] != CONJUNCTION or (start > 0 and not text[start - 1].isspace()):
+    if text[start : start + 1] != clitic or (start > 0 and not text[start - 1].isspace()):
         return False
     end = start
     while end < len(text) and (text[end].isalpha() or unicodedata.combining(text[end])):
         end += 1
     word = text[start:end]
     letters = sum(ch.isalpha() and ch != TATWEEL for ch in word[1:])
-    return letters >= 3 and word not in lexicon and normalize(word).text not in lexicon
+    return letters >= min_letters and word not in lexicon and normalize(word).text not in lexicon
 
 
 def conjunction_at(text: str, start: int, previous: Span | None, label: str, lexicon: Collection[str]) -> bool:
@@ -55,7 +62,8 @@ def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]
     """``spans`` (sorted, flat) with coordinated names taken apart:
 
     - a MILITIA or PLACE span right after one of its label loses a glued ``و``;
-    - a PLACE span with a glued ``و`` inside becomes two spans, the ``و`` between.
+    - a PLACE span with a glued ``و`` inside becomes two spans, the ``و`` between;
+    - so does a PLACE span of three words or more whose last word opens with a glued ``ب``.
 
     Group names hold ``و`` (``جيش المهاجرين والأنصار``), so MILITIA spans are never cut
     inside.
@@ -64,6 +72,10 @@ def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]
     >>> spans = [Span(8, 15, "PLACE"), Span(16, 24, "PLACE"), Span(25, 37, "PLACE")]
     >>> [text[s.start:s.end] for s in split_coordinated(text, spans, set())]
     ['عين شيب', 'قورقنيا', 'مشون', 'بينين']
+    >>> text = "مرورا بجزيرة بير عياد بصرمان وبالخرطوم بحري"
+    >>> spans = [Span(7, 28, "PLACE"), Span(31, 43, "PLACE")]
+    >>> [text[s.start:s.end] for s in split_coordinated(text, spans, set())]
+    ['جزيرة بير عياد', 'صرمان', 'الخرطوم بحري']
     """
     out: list[Span] = []
     for span in sorted(spans, key=lambda s: s.start):
@@ -78,10 +90,16 @@ def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]
 
 
 def _pieces(text: str, span: Span, lexicon: Collection[str]) -> list[tuple[int, int]]:
-    """``span`` cut before each inner word that opens with a glued conjunction (PLACE only)."""
+    """``span`` cut before each inner word that opens with a glued conjunction, and after the
+    glued ``ب`` of a last word that opens a second place (PLACE only)."""
     if span.label != "PLACE":
         return [(span.start, span.end)]
     cuts = [i for i in range(span.start + 1, span.end)
             if text[i - 1].isspace() and glued_conjunction(text, i, lexicon)]
     bounds = [span.start, *cuts, span.end]
-    return [(a, a + len(text[a:b].rstrip())) for a, b in zip(bounds, bounds[1:])]
+    pieces = [(a, a + len(text[a:b].rstrip())) for a, b in zip(bounds, bounds[1:])]
+    start, end = pieces[-1]
+    last = text.rfind(" ", start, end) + 1
+    if len(text[start:end].split()) >= 3 and glued_conjunction(text, last, lexicon, PREPOSITION, 4):
+        pieces[-1:] = [(start, len(text[:last].rstrip())), (last + 1, end)]
+    return pieces

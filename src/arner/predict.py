@@ -126,6 +126,17 @@ SO_CALLED_MA = frozenset("ما لما بما مما فيما".split())
 COUNTRYSIDE_WORDS = frozenset(normalize(word).text for word in "ريف ريفي أرياف بادية".split())
 ADMINISTRATIVE_TYPE_WORDS = frozenset(normalize(word).text for word in "محافظة مدينة منطقة بلدة قرية ناحية".split())
 DIRECTION_ADJECTIVES = frozenset(normalize("ال" + word).text for word in _DIRECTIONS)
+# GUIDELINES section 9: a descriptive mention headed by a plural group noun runs to the end
+# of its backer (`الفصائل المسلحة التابعة لتركيا`); a participle of affiliation is never its
+# last word. `مدعوم` takes its backer after `من`, the others after a glued `ل`.
+_AFFILIATION = "تابع تابعة تابعين موال موالي موالية موالين مرتبط مرتبطة مرتبطين مقرب مقربة مقربين".split()
+_SUPPORTED = "مدعوم مدعومة مدعومين".split()
+AFFILIATION_PARTICIPLES, SUPPORTED_PARTICIPLES = (
+    frozenset(normalize(article + word).text for word in words for article in ("", "ال"))
+    for words in (_AFFILIATION + _SUPPORTED, _SUPPORTED))
+# GUIDELINES section 9: outlets named after a place and a number (`السويداء 24`,
+# `كوردستان 24`) are not labelled, the place inside neither.
+OUTLET_NUMBERS = frozenset({"24"})
 # Labels whose spans are names: the lone-word and edge-particle rules apply to them only.
 NAME_LABELS = frozenset({MILITIA, PLACE})
 # Prepositions, conjunctions and relatives that no name begins or ends with: a span that
@@ -135,8 +146,8 @@ NAME_LABELS = frozenset({MILITIA, PLACE})
 # preposition `على`.
 EDGE_PARTICLES = frozenset(
     "في من على إلى الى عن مع ضد بين عند منذ حتى أو او ثم التي الذي التى الذى الذين و سابقا حاليا".split())
-# No int8: torch's dynamic quantisation cost the first quickstart model 0.03-0.05
-# evaluation micro-F1 (0.5633 -> 0.517-0.530), bf16 on CPU 0.0007.
+# No int8: torch's dynamic quantisation cost the quickstart model F1 where bf16 did not
+# (README, Prediction).
 DTYPES = {"float32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -412,6 +423,7 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                     start, end = trim_to_guidelines(text, *kept)
                     start, end = with_group_noun(text, start, end)
                     start, end = without_descriptive_adjectives(text, start, end)
+                    start, end = with_backer(text, start, end)
                 if names_nothing(text[start:end]):
                     continue
             elif span.label == CASUALTY:
@@ -430,7 +442,27 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                 continue
             kept.pop()  # sorted by start, so the one before that ends before this one starts
         kept.append(span)
-    return kept
+    return without_outlet_places(text, kept)
+
+
+def without_outlet_places(text: str, spans: Sequence[Span]) -> list[Span]:
+    """``spans`` without the PLACE spans that open an outlet's name: a place followed by one of
+    ``OUTLET_NUMBERS`` that no span counts as casualties.
+
+    >>> text = "ووثقت السويداء 24 مقتل 18 عنصراً، وسقط في درعا 24 قتيلاً"
+    >>> spans = [Span(6, 14, "PLACE"), Span(42, 46, "PLACE"), Span(47, 49, "CASUALTY")]
+    >>> [text[s.start:s.end] for s in without_outlet_places(text, spans)]
+    ['درعا', '24']
+    """
+    counted = {span.start for span in spans if span.label == CASUALTY}
+    out = []
+    for span in spans:
+        number = re.match(r"[ \t\u00a0]+(\d+)(?![\d٫.,]\d)", text[span.end:])
+        if (span.label == PLACE and number and number.group(1) in OUTLET_NUMBERS
+                and span.end + number.start(1) not in counted):
+            continue
+        out.append(span)
+    return out
 
 
 def without_edge_particles(text: str, start: int, end: int) -> tuple[int, int]:
@@ -519,6 +551,48 @@ def without_descriptive_adjectives(text: str, start: int, end: int) -> tuple[int
         if all(form.endswith("ية") for form in forms[head:head_end]):
             kept = head_end
     return (start, end) if kept == len(forms) else (words[0][0], words[kept - 1][1])
+
+
+def with_backer(text: str, start: int, end: int) -> tuple[int, int]:
+    """A MILITIA span ``[start, end)`` headed by a plural group noun that ends on an
+    ``AFFILIATION_PARTICIPLES`` word, run on to the end of its backer: the word after it when
+    that opens with ``ل`` (after ``مدعوم``: ``من`` and the word after), with a definite
+    ``-ي``/``-ية`` adjective of a definite backer. Without a backer there the span stays as
+    it is: `الميليشيات الموالية` alone means the loyalist militias.
+
+    >>> text = "هاجمت الفصائل المسلحة التابعة للاحتلال التركي، وميليشيات مدعومة من إيران وأخرى موالية"
+    >>> [text[slice(*with_backer(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("الفصائل المسلحة التابعة", "ميليشيات مدعومة", "الفصائل", "وأخرى موالية")]
+    ['الفصائل المسلحة التابعة للاحتلال التركي', 'ميليشيات مدعومة من إيران', 'الفصائل', 'وأخرى موالية']
+    >>> text = "انسحبت المليشيات الموالية نحو خان طومان"
+    >>> text[slice(*with_backer(text, 7, 25))]
+    'المليشيات الموالية'
+    """
+    words = word_ranges(text, start, end)
+    forms = [normalize(text[slice(*word)]).text for word in words]
+    if (len(forms) < 2 or forms[-1] not in AFFILIATION_PARTICIPLES
+            or not (forms[0] in GROUP_HEADS or forms[0] in ARMED_GROUP_NOUNS)):
+        return start, end
+    after = word_ranges(text, end, min(len(text), end + 120))[:3]
+    at = 1 if forms[-1] in SUPPORTED_PARTICIPLES else 0
+    if len(after) <= at or text[end : after[0][0]].strip() or (at and text[slice(*after[0])] != "من"):
+        return start, end
+    backer = _letters_before_punctuation(text[slice(*after[at])])
+    if not backer or not (at or backer.startswith("ل")):
+        return start, end
+    new_end = after[at][0] + len(backer)
+    adjective = _letters_before_punctuation(text[slice(*after[at + 1])]) if len(after) > at + 1 else ""
+    definite = backer.startswith("لل" if not at else "ال")
+    if (new_end == after[at][1] and definite and re.fullmatch(r"ال\w+(?:ي|ية)", adjective)
+            and not text[new_end : after[at + 1][0]].strip()):
+        new_end = after[at + 1][0] + len(adjective)
+    return start, new_end
+
+
+def _letters_before_punctuation(word: str) -> str:
+    """``word`` without the punctuation that closes it; empty unless the rest is letters."""
+    kept = word.rstrip("،,.:؛;!?؟")
+    return kept if kept.isalpha() else ""
 
 
 def after_so_called(text: str, start: int, end: int) -> tuple[int, int]:
