@@ -70,3 +70,9 @@ def test_two_word_names_and_short_or_known_bi_words_keep_their_bi() -> None:
                    [("الخرطوم بحري", "PLACE"), ("قاعدة تل بيدر", "PLACE"), ("حي باب بيروت", "PLACE"),
                     ("جيش أنصار بدر", "MILITIA")])
     assert split_coordinated(doc.text, doc.spans, {"بيروت"}) == list(doc.spans)
+
+
+def test_a_span_that_ends_inside_the_bi_word_is_not_cut() -> None:
+    text = "قتل في إمام ويس بديالى"
+    span = Span(7, text.index("ب") + 1, "PLACE")  # `إمام ويس ب`
+    assert split_coordinated(text, [span], set()) == [span]

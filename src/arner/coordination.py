@@ -19,6 +19,7 @@ The same rule reads gold spans of corpora that tag proclitics inside
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Iterable
 
@@ -99,7 +100,8 @@ def _pieces(text: str, span: Span, lexicon: Collection[str]) -> list[tuple[int, 
     bounds = [span.start, *cuts, span.end]
     pieces = [(a, a + len(text[a:b].rstrip())) for a, b in zip(bounds, bounds[1:])]
     start, end = pieces[-1]
-    last = text.rfind(" ", start, end) + 1
-    if len(text[start:end].split()) >= 3 and glued_conjunction(text, last, lexicon, PREPOSITION, 4):
+    last = start + re.search(r"\S+$", text[start:end]).start()
+    # the word as the span holds it: a span that ends inside it (`إمام ويس ب`) is not cut
+    if len(text[start:end].split()) >= 3 and glued_conjunction(text[:end], last, lexicon, PREPOSITION, 4):
         pieces[-1:] = [(start, len(text[:last].rstrip())), (last + 1, end)]
     return pieces
