@@ -76,3 +76,10 @@ def test_a_span_that_ends_inside_the_bi_word_is_not_cut() -> None:
     text = "قتل في إمام ويس بديالى"
     span = Span(7, text.index("ب") + 1, "PLACE")  # `إمام ويس ب`
     assert split_coordinated(text, [span], set()) == [span]
+
+
+def test_two_adjectives_of_one_name_are_not_two_places() -> None:
+    doc = make_doc("a", "غارات على طول الحدود العراقية والسورية وفي ريف حلب الشمالي والشرقي وقريتي المليحة الغربية والشرقية",
+                   [("الحدود العراقية والسورية", "PLACE"), ("ريف حلب الشمالي والشرقي", "PLACE"),
+                    ("المليحة الغربية والشرقية", "PLACE")])
+    assert split_coordinated(doc.text, doc.spans, set()) == list(doc.spans)

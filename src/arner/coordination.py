@@ -24,10 +24,16 @@ import unicodedata
 from collections.abc import Collection, Iterable
 
 from arner.spans import Span
-from arner.text import TATWEEL, normalize
+from arner.text import DIRECTION_ADJECTIVES, NATIONALITY_ADJECTIVES, TATWEEL, normalize
 
 CONJUNCTION = "و"
 PREPOSITION = "ب"
+# A glued و before one of these joins two adjectives of one name, not two places: a border
+# named by two nationalities (`الحدود العراقية والسورية`), a countryside by two directions
+# (`ريف حلب الشمالي والشرقي`), two villages told apart after their shared name
+# (`المليحة الغربية والشرقية`). None of them names a place alone.
+PAIRED_ADJECTIVES = DIRECTION_ADJECTIVES | NATIONALITY_ADJECTIVES | frozenset(
+    normalize(word).text for word in "الأوسط الوسطى الفوقاني التحتاني الفوقا التحتا الكبير الكبيرة الصغير الصغيرة".split())
 # The labels whose names are coordinated in lists of villages and groups.
 COORDINATED_LABELS = frozenset({"MILITIA", "PLACE"})
 
@@ -63,7 +69,8 @@ def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]
     """``spans`` (sorted, flat) with coordinated names taken apart:
 
     - a MILITIA or PLACE span right after one of its label loses a glued ``و``;
-    - a PLACE span with a glued ``و`` inside becomes two spans, the ``و`` between;
+    - a PLACE span with a glued ``و`` inside becomes two spans, the ``و`` between, unless
+      what the ``و`` opens is one of ``PAIRED_ADJECTIVES``;
     - so does a PLACE span of three words or more whose last word opens with a glued ``ب``.
 
     Group names hold ``و`` (``جيش المهاجرين والأنصار``), so MILITIA spans are never cut
@@ -96,7 +103,8 @@ def _pieces(text: str, span: Span, lexicon: Collection[str]) -> list[tuple[int, 
     if span.label != "PLACE":
         return [(span.start, span.end)]
     cuts = [i for i in range(span.start + 1, span.end)
-            if text[i - 1].isspace() and glued_conjunction(text, i, lexicon)]
+            if text[i - 1].isspace() and glued_conjunction(text, i, lexicon)
+            and normalize(re.match(r"\w*", text[i + 1 : span.end]).group()).text not in PAIRED_ADJECTIVES]
     bounds = [span.start, *cuts, span.end]
     pieces = [(a, a + len(text[a:b].rstrip())) for a, b in zip(bounds, bounds[1:])]
     start, end = pieces[-1]

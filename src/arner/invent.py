@@ -20,6 +20,7 @@ from collections.abc import Collection
 
 from arner.augment import DESCRIPTIVE_HEADS, attached_prefix, splice
 from arner.spans import Document, Span
+from arner.text import DIRECTION_ADJECTIVES
 
 # Root consonants: the weak letters and hamza forms are left out so that every
 # pattern below spells a word that could be read aloud.
@@ -43,9 +44,6 @@ MILITIA_HEADS = frozenset({
     "لواء", "ألوية", "كتائب", "كتيبة", "سرايا", "فرقة", "حركة", "جبهة", "جيش", "قوات", "تجمع", "حزب",
     "تنظيم", "منظمة", "عصائب", "تيار", "هيئة", "فيلق", "فوج", "مجلس", "جماعة", "ميليشيا", "مليشيا",
     "فصيل", "غرفة", "قوة", "اتحاد", "تحالف", "أنصار",
-})
-DIRECTION_ADJECTIVES = frozenset({
-    "الشرقي", "الغربي", "الشمالي", "الجنوبي", "الشرقية", "الغربية", "الشمالية", "الجنوبية",
 })
 GIVEN_NAMES = ("محمد", "علي", "حسين", "حسن", "عباس", "عمر", "خالد", "زيد", "جعفر", "حمزة", "سعد", "مصعب")
 

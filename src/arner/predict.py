@@ -29,8 +29,8 @@ from arner.coordination import split_coordinated
 from arner.encoders.sources import ModelLoadError
 from arner.numbers import count_after_noun, counts_no_people, parse_number
 from arner.spans import Document, Span
-from arner.text import (PROCLITICS, QUOTES, TATWEEL, line_pieces, normalize, with_closing_quote, with_opening_quote,
-                        without_marks, word_ranges)
+from arner.text import (DIRECTION_ADJECTIVES, DIRECTIONS, NATIONALITY_ADJECTIVES, PROCLITICS, QUOTES, TATWEEL, line_pieces,
+                        normalize, with_closing_quote, with_opening_quote, without_marks, word_ranges)
 from arner.token_spans import TokenGrid
 
 CASUALTY = "CASUALTY"
@@ -47,10 +47,9 @@ _TYPE_WORDS = (
     "قوات فصيل لواء فوج كتيبة فرقة جيش حزب حركة تنظيم جماعة هيئة جبهة تجمع فيلق مجلس "
     "غرفة قوة تحالف"
 ).split()
-_DIRECTIONS = "شرقي غربي شمالي جنوبي شرقية غربية شمالية جنوبية".split()
 LONE_TYPE_WORDS = frozenset(
     normalize(word).text
-    for word in [*_TYPE_WORDS, *("ال" + w for w in _TYPE_WORDS), *_DIRECTIONS, *("ال" + w for w in _DIRECTIONS),
+    for word in [*_TYPE_WORDS, *("ال" + w for w in _TYPE_WORDS), *DIRECTIONS, *("ال" + w for w in DIRECTIONS),
                  "مدينة"]
 )
 # A nationality adjective after a place's own name stays outside (GUIDELINES section 9:
@@ -59,12 +58,6 @@ LONE_TYPE_WORDS = frozenset(
 # `الأراضي السورية`, `الحدود السورية – العراقية`, `الجمهورية العربية السورية`) or with the
 # facility word of a hospital or housing estate named by its donor (`المستشفى السعودي`,
 # `الإسكان القطري`).
-_NATIONS = (
-    "سوري عراقي لبناني يمني سوداني ليبي فلسطيني إيراني تركي أردني إسرائيلي مصري سعودي إماراتي "
-    "أمريكي أميركي روسي تشادي صومالي جزائري تونسي مغربي قطري كويتي عماني بحريني أفغاني باكستاني"
-).split()
-NATIONALITY_ADJECTIVES = frozenset(
-    normalize(f"ال{nation}{ending}").text for nation in _NATIONS for ending in ("", "ة"))
 _HEADS = (
     "البادية الأراضي الحدود الساحل الشمال الجنوب الشرق الغرب الوسط الصحراء المياه الأجواء "
     "الجمهورية المملكة الولايات المستشفى مستشفى المشفى مشفى الإسكان إسكان"
@@ -125,7 +118,6 @@ SO_CALLED_MA = frozenset("ما لما بما مما فيما".split())
 # the adjective, which agrees with `ريف`, not with X, goes with them: the span is `درعا`.
 COUNTRYSIDE_WORDS = frozenset(normalize(word).text for word in "ريف ريفي أرياف بادية".split())
 ADMINISTRATIVE_TYPE_WORDS = frozenset(normalize(word).text for word in "محافظة مدينة منطقة بلدة قرية ناحية".split())
-DIRECTION_ADJECTIVES = frozenset(normalize("ال" + word).text for word in _DIRECTIONS)
 # GUIDELINES section 9: a descriptive mention headed by a plural group noun runs to the end
 # of its backer (`الفصائل المسلحة التابعة لتركيا`); a participle of affiliation is never its
 # last word. `مدعوم` takes its backer after `من`, the others after a glued `ل`.

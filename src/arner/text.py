@@ -537,6 +537,21 @@ def tokenize(text: str, *, split_clitics: bool = False, lexicon: Collection[str]
     return tokens
 
 
+# ---------------------------------------------------------------- adjectives
+# Adjectives that follow a name and name nothing alone (GUIDELINES sections 5 and 9):
+# directions (`ريف حمص الشرقي`) and nationalities (`الموصل العراقية`), both genders, with
+# the article, in light normalisation.
+DIRECTIONS = "شرقي غربي شمالي جنوبي شرقية غربية شمالية جنوبية".split()
+_NATIONS = (
+    "سوري عراقي لبناني يمني سوداني ليبي فلسطيني إيراني تركي أردني إسرائيلي مصري سعودي إماراتي "
+    "أمريكي أميركي روسي تشادي صومالي جزائري تونسي مغربي قطري كويتي عماني بحريني أفغاني باكستاني "
+    "نيجري إثيوبي إريتري"
+).split()
+DIRECTION_ADJECTIVES = frozenset(normalize("ال" + word).text for word in DIRECTIONS)
+NATIONALITY_ADJECTIVES = frozenset(
+    normalize(f"ال{nation}{ending}").text for nation in _NATIONS for ending in ("", "ة"))
+
+
 # ---------------------------------------------------------------- sentences
 
 TERMINATORS = ".!?؟"
