@@ -129,7 +129,7 @@ _ANERCORP = "../shared/corpora/anercorp_camellab"
 def _training_corpora() -> list[CorpusConfig]:
     """The quickstart's training corpora: the written corpus (originals only: a substituted
     copy of each document did not score higher and would not fit the time budget), dev a
-    held-out writer; and 600 sentences of ANERcorp's real news, which teach its places
+    held-out writer; and 1,200 sentences of ANERcorp's real news, which teach its places
     as PLACE and its persons, clubs, dates and common nouns as outside. Its ORG may be a
     militia and its numbers may be casualties: both are left out of the loss. Skipped,
     with a message, where ../shared/corpora is absent."""
@@ -138,7 +138,7 @@ def _training_corpora() -> list[CorpusConfig]:
                      dev_path="data/train/dev-*.spans.jsonl", respell=0.15),
         CorpusConfig(name="anercorp_loc", path=f"{_ANERCORP}/ANERCorp_CamelLab_train_RECONSTRUCTED.txt",
                      label_map={"LOC": "PLACE", "ORG": UNKNOWN, "PERS": "O", "MISC": "O"},
-                     numbers_unknown=True, split_proclitics=True, max_documents=600),
+                     numbers_unknown=True, split_proclitics=True, max_documents=1200),
     ]
 
 
@@ -168,7 +168,7 @@ class DataConfig:
         "help": "the held-out evaluation set (JSONL), scored and checked for leakage; null to go without"})
     corpora: list[CorpusConfig] = field(default_factory=_training_corpora, metadata={
         "help": "corpora trained on beside the seed (fields: data.corpora[].*); by default the written "
-                "corpus (dev a held-out writer) and 600 ANERcorp sentences with LOC as PLACE"})
+                "corpus (dev a held-out writer) and 1,200 ANERcorp sentences with LOC as PLACE"})
     test_corpora: list[CorpusConfig] = field(default_factory=_real_text_places, metadata={
         "help": "corpora scored after training only (fields as data.corpora[]), skipped when the path is "
                 "absent; by default ANERcorp's and AQMAR's test splits with LOC as PLACE"})
