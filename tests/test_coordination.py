@@ -83,3 +83,8 @@ def test_two_adjectives_of_one_name_are_not_two_places() -> None:
                    [("الحدود العراقية والسورية", "PLACE"), ("ريف حلب الشمالي والشرقي", "PLACE"),
                     ("المليحة الغربية والشرقية", "PLACE")])
     assert split_coordinated(doc.text, doc.spans, set()) == list(doc.spans)
+
+
+def test_a_paired_adjective_with_harakat_is_read_whole() -> None:
+    doc = make_doc("h", "على طول الحدود العراقية والسّوريّة", [("الحدود العراقية والسّوريّة", "PLACE")])
+    assert split_coordinated(doc.text, doc.spans, set()) == list(doc.spans)

@@ -38,6 +38,14 @@ PAIRED_ADJECTIVES = DIRECTION_ADJECTIVES | NATIONALITY_ADJECTIVES | frozenset(
 COORDINATED_LABELS = frozenset({"MILITIA", "PLACE"})
 
 
+def word_end(text: str, start: int) -> int:
+    """The end of the word that starts at ``start``: letters and their combining marks."""
+    end = start
+    while end < len(text) and (text[end].isalpha() or unicodedata.combining(text[end])):
+        end += 1
+    return end
+
+
 def glued_conjunction(text: str, start: int, lexicon: Collection[str], clitic: str = CONJUNCTION,
                       min_letters: int = 3) -> bool:
     """``text[start]`` is ``clitic`` (``و``) glued to the front of a word the lexicon lacks,
@@ -49,10 +57,7 @@ def glued_conjunction(text: str, start: int, lexicon: Collection[str], clitic: s
     """
     if text[start : start + 1] != clitic or (start > 0 and not text[start - 1].isspace()):
         return False
-    end = start
-    while end < len(text) and (text[end].isalpha() or unicodedata.combining(text[end])):
-        end += 1
-    word = text[start:end]
+    word = text[start:word_end(text, start)]
     letters = sum(ch.isalpha() and ch != TATWEEL for ch in word[1:])
     return letters >= min_letters and word not in lexicon and normalize(word).text not in lexicon
 
@@ -104,7 +109,7 @@ def _pieces(text: str, span: Span, lexicon: Collection[str]) -> list[tuple[int, 
         return [(span.start, span.end)]
     cuts = [i for i in range(span.start + 1, span.end)
             if text[i - 1].isspace() and glued_conjunction(text, i, lexicon)
-            and normalize(re.match(r"\w*", text[i + 1 : span.end]).group()).text not in PAIRED_ADJECTIVES]
+            and normalize(text[i + 1 : min(word_end(text, i + 1), span.end)]).text not in PAIRED_ADJECTIVES]
     bounds = [span.start, *cuts, span.end]
     pieces = [(a, a + len(text[a:b].rstrip())) for a, b in zip(bounds, bounds[1:])]
     start, end = pieces[-1]
