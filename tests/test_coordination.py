@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arner.coordination import glued_conjunction, split_coordinated
+from arner.coordination import glued_conjunction, joined_names, joined_pairs, split_coordinated
 from arner.spans import Span
 from support import make_doc
 
@@ -88,3 +88,27 @@ def test_two_adjectives_of_one_name_are_not_two_places() -> None:
 def test_a_paired_adjective_with_harakat_is_read_whole() -> None:
     doc = make_doc("h", "على طول الحدود العراقية والسّوريّة", [("الحدود العراقية والسّوريّة", "PLACE")])
     assert split_coordinated(doc.text, doc.spans, set()) == list(doc.spans)
+
+
+def test_a_type_word_alone_before_a_glued_waw_is_not_cut_off() -> None:
+    doc = make_doc("t", "قصف جبل وينان ومفرق ولغا", [("جبل وينان", "PLACE"), ("مفرق ولغا", "PLACE")])
+    assert split_coordinated(doc.text, doc.spans, set(), lone_words={"جبل", "مفرق"}) == list(doc.spans)
+    # without the type words they are cut, as two unknown villages would be
+    assert texts(doc, split_coordinated(doc.text, doc.spans, set()))[:2] == [("جبل", "PLACE"), ("ينان", "PLACE")]
+
+
+def test_known_names_with_a_glued_waw_or_bi_inside_stay_whole() -> None:
+    doc = make_doc("j", "في محافظة سيستان وبلوشستان وعند دوار السبع بحرات وفي قرى عين شيب وقورقنيا",
+                   [("سيستان وبلوشستان", "PLACE"), ("دوار السبع بحرات", "PLACE"), ("عين شيب وقورقنيا", "PLACE")])
+    names = joined_names(["سيستان وبلوشستان", "دوار السبع بحرات", "حمص"])
+    assert names == ["دوار السبع بحرات", "سيستان وبلوشستان"]
+    assert texts(doc, split_coordinated(doc.text, doc.spans, set(), joined=joined_pairs(names))) == [
+        ("سيستان وبلوشستان", "PLACE"), ("دوار السبع بحرات", "PLACE"), ("عين شيب", "PLACE"), ("قورقنيا", "PLACE")]
+
+
+def test_a_joined_pair_holds_inside_a_longer_span_and_under_harakat() -> None:
+    doc = make_doc("h", "اشتباكات في مخيم المية ومية", [("مخيم المية ومية", "PLACE")])
+    pairs = joined_pairs(["المية ومية"])
+    assert split_coordinated(doc.text, doc.spans, set(), joined=pairs) == list(doc.spans)
+    marked = make_doc("m", "قصف المية وميّة", [("المية وميّة", "PLACE")])
+    assert split_coordinated(marked.text, marked.spans, set(), joined=pairs) == list(marked.spans)

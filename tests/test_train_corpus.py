@@ -9,7 +9,10 @@ import pytest
 
 from arner.config import load_config
 from arner.dataset import near_duplicates
-from arner.predict import clean_spans
+from arner.coordination import joined_pairs, split_coordinated
+from arner.gazetteers import load_gazetteers
+from arner.predict import FACILITY_WORDS, LONE_TYPE_WORDS, clean_spans
+from arner.training import known_names
 from arner.spans import read_jsonl
 from arner.text import QUOTES, TATWEEL
 
@@ -80,3 +83,18 @@ def test_the_quickstart_trains_on_the_corpus_and_selects_on_a_held_out_writer() 
     config = load_config(ROOT / "configs" / "quickstart.yaml")
     (written,) = [c for c in config.data.corpora if c.name == "written"]
     assert written.path.endswith("train-*.spans.jsonl") and written.dev_path.endswith("dev-*.spans.jsonl")
+
+
+def test_coordination_leaves_every_gold_span_as_written(corpus) -> None:
+    """Taking coordinated names apart (:mod:`arner.coordination`, with the lexicon and the
+    joined names a model trained on the corpus saves) cuts no gold name of the corpus or of
+    both evaluation sets: `سيستان وبلوشستان`, `جبل وينان` and `ريف حلب الشمالي والشرقي`
+    stay whole, as GUIDELINES writes them."""
+    lexicon, joined = known_names(load_gazetteers(DATA / "gazetteers"), [d for docs in corpus.values() for d in docs])
+    pairs = joined_pairs(joined, lexicon)
+    files = [*corpus.values(), read_jsonl(EVAL), read_jsonl(DATA / "eval" / "novel_names.spans.jsonl")]
+    changed = [(doc.id, doc.span_text(span)) for docs in files for doc in docs
+               for span in set(doc.spans) - set(split_coordinated(doc.text, doc.spans, lexicon,
+                                                                  lone_words=LONE_TYPE_WORDS | FACILITY_WORDS, joined=pairs))]
+    assert "سيستان وبلوشستان" in joined
+    assert changed == []

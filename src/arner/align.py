@@ -90,6 +90,9 @@ class PreprocessSettings:
     # arner.coordination on the output; False for models saved before it, so that their
     # recorded predictions stay reproducible.
     split_coordination: bool = False
+    # Known PLACE names that hold a word the coordination rule would cut at (`سيستان
+    # وبلوشستان`): kept whole. Empty for models saved before it, as they predicted then.
+    joined_names: list[str] = field(default_factory=list)
     # Spans below this mean confidence are dropped; 0.0 for models saved before it.
     min_span_score: float = 0.0
 

@@ -12,6 +12,9 @@ written (``وادي``, ``واسط`` stay whole) and at least three letters follo
 letters after it, is a preposition before a second place (``جزيرة بير عياد بصرمان``):
 names of three words do not end on such a word, where two-word names often do
 (``الخرطوم بحري``, ``حدث بعلبك``), so shorter spans keep it.
+Neither cut is made where it would leave a lone type word before it (``جبل وينان``:
+``جبل`` names nothing alone), nor inside a known name that holds such a word
+(``سيستان وبلوشستان``, ``دوار السبع بحرات``: :func:`joined_pairs`).
 The same rule reads gold spans of corpora that tag proclitics inside
 (:func:`arner.corpora.split_proclitics`) and model output
 (:func:`split_coordinated`).
@@ -70,7 +73,34 @@ def conjunction_at(text: str, start: int, previous: Span | None, label: str, lex
             and glued_conjunction(text, start, lexicon))
 
 
-def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]) -> list[Span]:
+def joined_names(names: Iterable[str], lexicon: Collection[str] = ()) -> list[str]:
+    """Those of ``names`` (known PLACE names) that :func:`split_coordinated` would cut, sorted:
+    what a model saves so that it keeps them whole (:func:`joined_pairs`).
+
+    >>> joined_names(["خب والشعف", "الحسكة", "ريف حلب الشمالي والشرقي"])
+    ['خب والشعف']
+    """
+    return sorted({name for name in names if _cut_points(name, Span(0, len(name), "PLACE"), lexicon)})
+
+
+def joined_pairs(names: Iterable[str], lexicon: Collection[str] = ()) -> frozenset[tuple[str, str]]:
+    """The word pairs, default-normalised, at which :func:`split_coordinated` would cut one of
+    ``names`` (known PLACE names) in two: a cut between them is never made.
+
+    >>> sorted(joined_pairs(["سيستان وبلوشستان", "الحسكة", "دوار السبع بحرات", "وادي بردى"]))
+    [('السبع', 'بحرات'), ('سيستان', 'وبلوشستان')]
+    """
+    pairs = set()
+    for name in names:
+        for stop, _ in _cut_points(name, Span(0, len(name), "PLACE"), lexicon):
+            before = name[:stop].split()
+            if before:
+                pairs.add((normalize(before[-1]).text, normalize(name[stop:word_end(name, stop + 1)]).text))
+    return frozenset(pairs)
+
+
+def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str], *,
+                      lone_words: Collection[str] = (), joined: Collection[tuple[str, str]] = ()) -> list[Span]:
     """``spans`` (sorted, flat) with coordinated names taken apart:
 
     - a MILITIA or PLACE span right after one of its label loses a glued ``و``;
@@ -79,7 +109,8 @@ def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]
     - so does a PLACE span of three words or more whose last word opens with a glued ``ب``.
 
     Group names hold ``و`` (``جيش المهاجرين والأنصار``), so MILITIA spans are never cut
-    inside.
+    inside. No PLACE span is cut right after a word of ``lone_words`` that opens it (type
+    words, default-normalised), nor between the two words of a ``joined`` pair.
 
     >>> text = "قصف قرى عين شيب وقورقنيا ومشون وبينين"
     >>> spans = [Span(8, 15, "PLACE"), Span(16, 24, "PLACE"), Span(25, 37, "PLACE")]
@@ -95,26 +126,48 @@ def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str]
         if span.label not in COORDINATED_LABELS:
             out.append(span)
             continue
-        for start, end in _pieces(text, span, lexicon):
+        for start, end in _pieces(text, span, lexicon, lone_words, joined):
             if conjunction_at(text, start, out[-1] if out else None, span.label, lexicon):
                 start += 1
             out.append(Span(start, end, span.label, dict(span.extra)))
     return out
 
 
-def _pieces(text: str, span: Span, lexicon: Collection[str]) -> list[tuple[int, int]]:
-    """``span`` cut before each inner word that opens with a glued conjunction, and after the
-    glued ``ب`` of a last word that opens a second place (PLACE only)."""
-    if span.label != "PLACE":
-        return [(span.start, span.end)]
-    cuts = [i for i in range(span.start + 1, span.end)
+def _cut_points(text: str, span: Span, lexicon: Collection[str]) -> list[tuple[int, int]]:
+    """Where a PLACE ``span`` is cut, as (end of the piece before, start of the piece after):
+    before each inner word that opens with a glued conjunction (not a paired adjective; the
+    ``و`` opens the piece after, for :func:`conjunction_at`), and around the glued ``ب`` of a
+    last word of a span of three words or more that opens a second place."""
+    cuts = [(i, i) for i in range(span.start + 1, span.end)
             if text[i - 1].isspace() and glued_conjunction(text, i, lexicon)
             and normalize(text[i + 1 : min(word_end(text, i + 1), span.end)]).text not in PAIRED_ADJECTIVES]
-    bounds = [span.start, *cuts, span.end]
-    pieces = [(a, a + len(text[a:b].rstrip())) for a, b in zip(bounds, bounds[1:])]
-    start, end = pieces[-1]
+    end = span.start + len(text[span.start:span.end].rstrip())
+    start = cuts[-1][1] if cuts else span.start
     last = start + re.search(r"\S+$", text[start:end]).start()
     # the word as the span holds it: a span that ends inside it (`إمام ويس ب`) is not cut
     if len(text[start:end].split()) >= 3 and glued_conjunction(text[:end], last, lexicon, PREPOSITION, 4):
-        pieces[-1:] = [(start, len(text[:last].rstrip())), (last + 1, end)]
+        cuts.append((last, last + 1))
+    return cuts
+
+
+def _keeps_whole(text: str, span: Span, cut: tuple[int, int], lone_words: Collection[str],
+                 joined: Collection[tuple[str, str]]) -> bool:
+    """Whether ``cut`` would leave a lone type word before it, or part a joined pair."""
+    before = text[span.start:cut[0]].split()
+    after = normalize(text[cut[0]:word_end(text, cut[0] + 1)]).text
+    return not before or (len(before) == 1 and normalize(before[0]).text in lone_words) or (
+        (normalize(before[-1]).text, after) in joined)
+
+
+def _pieces(text: str, span: Span, lexicon: Collection[str], lone_words: Collection[str] = (),
+            joined: Collection[tuple[str, str]] = ()) -> list[tuple[int, int]]:
+    """``span`` cut at its :func:`_cut_points`, except where :func:`_keeps_whole` says no."""
+    if span.label != "PLACE":
+        return [(span.start, span.end)]
+    pieces, start = [], span.start
+    for stop, resume in _cut_points(text, span, lexicon):
+        if not _keeps_whole(text, Span(start, span.end, span.label), (stop, resume), lone_words, joined):
+            pieces.append((start, start + len(text[start:stop].rstrip())))
+            start = resume
+    pieces.append((start, start + len(text[start:span.end].rstrip())))
     return pieces

@@ -25,7 +25,7 @@ import torch
 from arner.align import (  # noqa: F401 - PreprocessSettings re-exported for older imports
     SETTINGS_FILE, AlignStats, PreprocessSettings, Window, decode_window_predictions, encode_documents,
 )
-from arner.coordination import split_coordinated
+from arner.coordination import joined_pairs, split_coordinated
 from arner.encoders.sources import ModelLoadError
 from arner.numbers import count_after_noun, counts_no_people, parse_number
 from arner.spans import Document, Span
@@ -166,6 +166,7 @@ class Predictor:
         self.tokenizer = tokenizer
         self.settings = settings
         self.preprocessor = settings.preprocessor()
+        self.joined = joined_pairs(settings.joined_names, self.preprocessor.lexicon)
         self.batch_size = batch_size
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
         self.label2id = {v: k for k, v in self.id2label.items()}
@@ -221,7 +222,8 @@ class Predictor:
                 found = snap_to_words(found, words[i])
             found = clean_spans(doc.text, found)
             if self.settings.split_coordination:
-                found = split_coordinated(doc.text, found, self.preprocessor.lexicon)
+                found = split_coordinated(doc.text, found, self.preprocessor.lexicon,
+                                          lone_words=LONE_TYPE_WORDS | FACILITY_WORDS, joined=self.joined)
             out.append(doc.with_spans(found))
         return out
 

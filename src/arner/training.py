@@ -29,8 +29,9 @@ from arner.checkpoints import (CHECKPOINT, RunState, adopt_checkpoint, find_chec
                                prepare_run_dir, publish_best, truncate_log)
 from arner.checkpoints import save_checkpoint as write_checkpoint  # the recipe's save_checkpoint calls it
 from arner.config import Config, config_to_dict, dump_config
+from arner.coordination import joined_names
 from arner.dataset import build_dataset, scored_sets
-from arner.gazetteers import load_gazetteers
+from arner.gazetteers import Gazetteers, load_gazetteers
 from arner.metrics import evaluate_documents
 from arner.predict import PreprocessSettings, Predictor, auto_dtype, pad_batch, resolve_device
 from arner.report import finish_run, metrics_table
@@ -258,13 +259,22 @@ def training_attention(setting: str, device: str = "auto") -> str:
     return "eager" if torch.device(device).type == "cpu" else "sdpa"
 
 
+def known_names(gazetteers: Gazetteers, train_docs: Sequence[Document]) -> tuple[set[str], list[str]]:
+    """What a model saves of the names it knows: the lexicon (the first word of every listed
+    and gold name, so a proclitic before it is split off) and the listed and gold PLACE
+    names that coordination would cut but keeps whole (:func:`arner.coordination.joined_names`)."""
+    lexicon = set(gazetteers.lexicon()) | {d.span_text(s).split()[0] for d in train_docs for s in d.spans}
+    places = {p.name for p in gazetteers.places}
+    places |= {d.span_text(s) for d in train_docs for s in d.spans if s.label == "PLACE"}
+    return lexicon, joined_names(places, lexicon)
+
+
 def load_model(config: Config, train_docs: Sequence[Document]):
     """Model, tokenizer and preprocessing settings for ``config.model``."""
     from arner.encoders.sources import ModelLoadError, auto_normalizer, load_token_classifier
 
     mc = config.model
-    lexicon = set(load_gazetteers(config.data.gazetteers).lexicon())
-    lexicon |= {d.span_text(s).split()[0] for d in train_docs for s in d.spans}
+    lexicon, joined = known_names(load_gazetteers(config.data.gazetteers), train_docs)
     normalize = auto_normalizer(mc.name) if mc.normalize == "auto" else mc.normalize
     labels = bio_labels(config.data.labels)
     texts = [d.text for d in train_docs]
@@ -286,6 +296,7 @@ def load_model(config: Config, train_docs: Sequence[Document]):
                              f"{mc.name!r}; windows that long would fail at prediction")
     settings = PreprocessSettings(labels, mc.split_clitics, sorted(lexicon), normalize, mc.max_length, mc.stride,
                                   line_windows=mc.line_windows, split_coordination=True,
+                                  joined_names=joined,
                                   min_span_score=mc.min_span_score)
     return model, tokenizer, settings
 
