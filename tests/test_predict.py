@@ -415,6 +415,8 @@ def test_a_span_without_a_letter_or_digit_is_dropped(text: str, predicted: str) 
     ("تقدمت قوات نحو البلدة", "قوات", "MILITIA"),
     ("وأعلنت الهيئة في بيان", "الهيئة", "MILITIA"),
     ("قصفت تلك القوات «ود نورة» بالأسلحة", "و", "PLACE"),  # a letter cut off a word
+    ('قتلى في صفوف مجموعات "الحرس الوطني"', "مجموعات", "MILITIA"),  # only مسلحة makes them armed
+    ("اجتمع ممثلون عن ميليشيا تهيمن عليها قبيلة", "ميليشيا", "MILITIA"),  # indefinite: no mention
 ])
 def test_a_lone_type_word_or_letter_is_no_militia_or_place(text: str, predicted: str, label: str) -> None:
     assert kept_surfaces(text, predicted, label) == []
@@ -595,6 +597,10 @@ def test_a_place_that_opens_an_outlets_name_is_no_place(text: str, spans: list, 
 def test_an_evaluative_adjective_alone_is_no_militia() -> None:
     text = "لقي 6 عناصر من تنظيم القاعدة الإرهابي مصرعهم"
     assert kept_surfaces(text, "الإرهابي", "MILITIA") == []
+
+
+def test_the_definite_singular_militia_is_a_mention_alone() -> None:
+    assert kept_surfaces("واشتبكت الميليشيا مع الأهالي", "الميليشيا", "MILITIA") == ["الميليشيا"]
 
 
 def test_a_lone_type_word_stays_under_other_label_sets() -> None:

@@ -38,19 +38,21 @@ MILITIA = "MILITIA"
 PLACE = "PLACE"
 # A type or head noun alone names no place and no group (GUIDELINES sections 3, 5 and
 # 9): `ريف`, `مستشفى` or `معبر` without its name, `قوات`, `فصيل` or `لواء` without a
-# group's, the bare anaphors `الهيئة` and `التنظيم`, a direction adjective alone. Words
+# group's, the bare anaphors `الهيئة` and `التنظيم`, a direction adjective alone, and
+# `مجموعات` or `جماعات`, which only `مسلحة` or a backer makes a descriptive mention. Words
 # that are names by themselves stay out of the list (`القاعدة`, `الجزيرة`, `البادية`,
 # `العصائب`, Medina's `المدينة`), and so do the militia nouns a bare mention is labelled
-# by (`الميليشيات`, `الفصائل`).
+# by (`الميليشيات`, `الفصائل`, the definite singular `الميليشيا`); the indefinite
+# singular `ميليشيا` alone is none (section 9).
 _TYPE_WORDS = (
     "ريف أرياف مستشفى مطار معسكر معبر حاجز شارع دوار بلدة قرية منطقة محافظة حي مخيم "
-    "قوات فصيل لواء فوج كتيبة فرقة جيش حزب حركة تنظيم جماعة هيئة جبهة تجمع فيلق مجلس "
-    "غرفة قوة تحالف"
+    "قوات فصيل لواء فوج كتيبة فرقة جيش حزب حركة تنظيم جماعة جماعات مجموعة مجموعات هيئة "
+    "جبهة تجمع فيلق مجلس غرفة قوة تحالف"
 ).split()
 LONE_TYPE_WORDS = frozenset(
     normalize(word).text
     for word in [*_TYPE_WORDS, *("ال" + w for w in _TYPE_WORDS), *DIRECTIONS, *("ال" + w for w in DIRECTIONS),
-                 "مدينة"]
+                 "مدينة", "ميليشيا", "مليشيا", "ميلشيا"]
 )
 # A nationality adjective after a place's own name stays outside (GUIDELINES section 9:
 # `الموصل العراقية` -> `الموصل`), so a PLACE span that ends in one loses it, unless the
