@@ -77,8 +77,10 @@ def test_tiny_config_end_to_end_through_the_cli(tmp_path: Path) -> None:
     for name in ("config.json", "model.safetensors", "tokenizer.json", "arner.json", "config.yaml",
                  "metrics.json", "train_log.jsonl", "loss.png", "README.md"):
         assert (run_dir / name).exists(), name
-    # models trained now take coordinated names apart (arner.coordination)
-    assert json.loads((run_dir / "arner.json").read_text(encoding="utf-8"))["split_coordination"] is True
+    # models trained now take coordinated names apart (arner.coordination), keeping the
+    # listed places that hold a glued و whole (data/gazetteers: سيستان وبلوشستان)
+    settings = json.loads((run_dir / "arner.json").read_text(encoding="utf-8"))
+    assert settings["split_coordination"] is True and "سيستان وبلوشستان" in settings["joined_names"]
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     assert set(metrics["test"]["per_label"]) == {"MILITIA", "PLACE", "CASUALTY"}
     # the gazetteer lookup floor beside the model, on the same documents
