@@ -80,7 +80,7 @@ def joined_names(names: Iterable[str], lexicon: Collection[str] = ()) -> list[st
     >>> joined_names(["خب والشعف", "الحسكة", "ريف حلب الشمالي والشرقي"])
     ['خب والشعف']
     """
-    return sorted({name for name in names if _cut_points(name, Span(0, len(name), "PLACE"), lexicon)})
+    return sorted({name for name in names if _cut_points(name, _whole(name), lexicon)})
 
 
 def joined_pairs(names: Iterable[str], lexicon: Collection[str] = ()) -> frozenset[tuple[str, str]]:
@@ -90,13 +90,8 @@ def joined_pairs(names: Iterable[str], lexicon: Collection[str] = ()) -> frozens
     >>> sorted(joined_pairs(["سيستان وبلوشستان", "الحسكة", "دوار السبع بحرات", "وادي بردى"]))
     [('السبع', 'بحرات'), ('سيستان', 'وبلوشستان')]
     """
-    pairs = set()
-    for name in names:
-        for stop, _ in _cut_points(name, Span(0, len(name), "PLACE"), lexicon):
-            before = name[:stop].split()
-            if before:
-                pairs.add((normalize(before[-1]).text, normalize(name[stop:word_end(name, stop + 1)]).text))
-    return frozenset(pairs)
+    return frozenset(_pair_at(name, 0, stop) for name in names for stop, _ in _cut_points(name, _whole(name), lexicon)
+                     if name[:stop].strip())
 
 
 def split_coordinated(text: str, spans: Iterable[Span], lexicon: Collection[str], *,
@@ -154,9 +149,17 @@ def _keeps_whole(text: str, span: Span, cut: tuple[int, int], lone_words: Collec
                  joined: Collection[tuple[str, str]]) -> bool:
     """Whether ``cut`` would leave a lone type word before it, or part a joined pair."""
     before = text[span.start:cut[0]].split()
-    after = normalize(text[cut[0]:word_end(text, cut[0] + 1)]).text
     return not before or (len(before) == 1 and normalize(before[0]).text in lone_words) or (
-        (normalize(before[-1]).text, after) in joined)
+        _pair_at(text, span.start, cut[0]) in joined)
+
+
+def _pair_at(text: str, start: int, stop: int) -> tuple[str, str]:
+    """The last word of ``text[start:stop]`` and the word that opens at ``stop``, default-normalised."""
+    return normalize(text[start:stop].split()[-1]).text, normalize(text[stop:word_end(text, stop + 1)]).text
+
+
+def _whole(name: str) -> Span:
+    return Span(0, len(name), "PLACE")
 
 
 def _pieces(text: str, span: Span, lexicon: Collection[str], lone_words: Collection[str] = (),
