@@ -11,7 +11,7 @@ from arner.config import load_config
 from arner.dataset import near_duplicates
 from arner.coordination import joined_pairs, split_coordinated
 from arner.gazetteers import load_gazetteers
-from arner.predict import FACILITY_WORDS, LONE_TYPE_WORDS, clean_spans
+from arner.predict import UNCUT_AFTER, clean_spans
 from arner.training import known_names
 from arner.spans import read_jsonl
 from arner.text import QUOTES, TATWEEL
@@ -95,6 +95,6 @@ def test_coordination_leaves_every_gold_span_as_written(corpus) -> None:
     files = [*corpus.values(), read_jsonl(EVAL), read_jsonl(DATA / "eval" / "novel_names.spans.jsonl")]
     changed = [(doc.id, doc.span_text(span)) for docs in files for doc in docs
                for span in set(doc.spans) - set(split_coordinated(doc.text, doc.spans, lexicon,
-                                                                  lone_words=LONE_TYPE_WORDS | FACILITY_WORDS, joined=pairs))]
+                                                                  lone_words=UNCUT_AFTER, joined=pairs))]
     assert "سيستان وبلوشستان" in joined
     assert changed == []

@@ -145,12 +145,13 @@ def _cut_points(text: str, span: Span, lexicon: Collection[str]) -> list[tuple[i
     return cuts
 
 
-def _keeps_whole(text: str, span: Span, cut: tuple[int, int], lone_words: Collection[str],
+def _keeps_whole(text: str, start: int, stop: int, lone_words: Collection[str],
                  joined: Collection[tuple[str, str]]) -> bool:
-    """Whether ``cut`` would leave a lone type word before it, or part a joined pair."""
-    before = text[span.start:cut[0]].split()
+    """Whether cutting the piece that opens at ``start`` at ``stop`` would leave a lone type
+    word before the cut, or part a joined pair."""
+    before = text[start:stop].split()
     return not before or (len(before) == 1 and normalize(before[0]).text in lone_words) or (
-        _pair_at(text, span.start, cut[0]) in joined)
+        _pair_at(text, start, stop) in joined)
 
 
 def _pair_at(text: str, start: int, stop: int) -> tuple[str, str]:
@@ -169,7 +170,7 @@ def _pieces(text: str, span: Span, lexicon: Collection[str], lone_words: Collect
         return [(span.start, span.end)]
     pieces, start = [], span.start
     for stop, resume in _cut_points(text, span, lexicon):
-        if not _keeps_whole(text, Span(start, span.end, span.label), (stop, resume), lone_words, joined):
+        if not _keeps_whole(text, start, stop, lone_words, joined):
             pieces.append((start, start + len(text[start:stop].rstrip())))
             start = resume
     pieces.append((start, start + len(text[start:span.end].rstrip())))

@@ -104,6 +104,9 @@ FACILITY_WORDS = frozenset(normalize(word).text for word in (
     "مطار معسكر قاعدة معبر سد حقل حقول مستشفى مشفى جسر دوار حاجز ثكنة جامع محطة ميناء سوق "
     "ضاحية مرتفعات تلة تل جبل وادي سهل جزيرة مضيق إقليم جرود حرش مفرق مزارع إسكان مشروع "
     "مصفى مجمع قلعة").split())
+# A coordinated PLACE span is never cut right after one of these opening it (`جبل وينان`):
+# neither a type word nor a facility word names a place alone (arner.coordination).
+UNCUT_AFTER = LONE_TYPE_WORDS | FACILITY_WORDS
 # GUIDELINES section 9: the dual of a group noun is, like the singular, no MILITIA without
 # a name of its own (`فصيلين`, `مجموعتين مسلحتين`); a quoted name after it is a span alone
 # (`فصيلي “الفرقة التاسعة”` -> `الفرقة التاسعة`). Nominative, accusative and construct duals;
@@ -225,7 +228,7 @@ class Predictor:
             found = clean_spans(doc.text, found)
             if self.settings.split_coordination:
                 found = split_coordinated(doc.text, found, self.preprocessor.lexicon,
-                                          lone_words=LONE_TYPE_WORDS | FACILITY_WORDS, joined=self.joined)
+                                          lone_words=UNCUT_AFTER, joined=self.joined)
             out.append(doc.with_spans(found))
         return out
 
