@@ -241,6 +241,32 @@ def test_labels_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert code == 2 and "unknown label(s) 'LOC'" in err
 
 
+def test_labels_option_reads_a_gold_in_corpus_types(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "زار عبدالله الثاني المفرق مع وفد اليونيسف"
+
+    def span(surface: str, label: str) -> dict[str, object]:
+        return {"start": text.index(surface), "end": text.index(surface) + len(surface), "label": label}
+
+    def write(name: str, spans: list[dict[str, object]]) -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps({"id": "a", "text": text, "spans": spans}, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+        return path
+
+    gold = write("gold.jsonl", [span("عبدالله الثاني", "PERS"), span("المفرق", "LOC"), span("اليونيسف", "ORG")])
+    pred = write("pred.jsonl", [span("المفرق", "ORG"), span("اليونيسف", "ORG")])
+    common = ("--gold", gold, "--pred", pred, "--bootstrap", "0", "--quiet")
+    code, _ = _main(capsys, *common, "--out", tmp_path / "o", "--labels", "PERS", "LOC", "ORG")
+    metrics = json.loads((tmp_path / "o" / "metrics.json").read_text(encoding="utf-8"))
+    assert code == 0 and metrics["labels"] == ["PERS", "LOC", "ORG"]
+    assert metrics["span_exact"]["micro"]["tp"] == 1
+    assert metrics["span_exact"]["per_label"]["LOC"]["fn"] == 1
+    assert metrics["span_exact"]["per_label"]["ORG"]["fp"] == 1
+    # a label that neither --labels nor ours names stays an error, with its file and line
+    code, err = _main(capsys, *common, "--out", tmp_path / "p", "--labels", "PERS", "LOC")
+    assert code == 2 and f"{gold}:1" in err and "unknown label 'ORG'" in err
+
+
 # ---------------------------------------------------------------- corpus gold
 
 

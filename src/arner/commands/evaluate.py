@@ -118,14 +118,24 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
 
 def _labels(args: argparse.Namespace, label_map: dict[str, str | None] | None) -> tuple[str, ...]:
     if args.labels:
-        return tuple(part for item in args.labels for part in item.split(",") if part)
+        return _requested_labels(args)
     return mapped_labels(label_map) if label_map is not None else LABELS
+
+
+def _requested_labels(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(part for item in args.labels or () for part in item.split(",") if part)
+
+
+def _readable_labels(args: argparse.Namespace) -> tuple[str, ...]:
+    """Labels a JSONL file may hold: ours, and those --labels asks for, so that a corpus kept in
+    its own types (ANERcorp's PERS, LOC, ORG, MISC) is read; any other label is still an error."""
+    return tuple(dict.fromkeys([*LABELS, *_requested_labels(args)]))
 
 
 def _gold(args: argparse.Namespace) -> tuple[list[Any], Any, dict[str, str | None] | None]:
     """Gold documents, their source and the label map used (None for a JSONL gold)."""
     if args.gold is not None:
-        docs, source = read_documents(args.gold)
+        docs, source = read_documents(args.gold, _readable_labels(args))
         return docs, source, None
     label_map = load_label_map(args.label_map) if args.label_map else CORPUS_LABEL_MAPS[args.corpus]
     corpus_dir = args.corpus_dir or _download(args.corpus)
@@ -152,7 +162,7 @@ def predict_gold(run_dir: Path, gold: list[Any], dtype: str = "float32") -> list
 def _predictions(args: argparse.Namespace, gold: list[Any], gazetteers) -> tuple[list[Any], Any, list[Any] | None]:
     """Predicted documents, their source, and the documents to save in the report (None for --pred)."""
     if args.pred is not None:
-        return (*read_documents(args.pred), None)
+        return (*read_documents(args.pred, _readable_labels(args)), None)
     if args.model is not None:
         made = predict_gold(args.model, gold, args.dtype)
     else:  # the floor alone is the prediction
@@ -192,7 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         metrics["floor"] = score_floor(gold, metrics, gazetteers, labels=metrics["labels"],
                                        bootstrap=args.bootstrap, seed=args.seed)
     if args.known:
-        known = known_surfaces(doc for path in args.known for doc in read_documents(path)[0])
+        known = known_surfaces(doc for path in args.known for doc in read_documents(path, _readable_labels(args))[0])
         metrics["novelty"] = novelty_recall(gold, pred, known, labels=metrics["labels"],
                                             bootstrap=args.bootstrap, seed=args.seed)
     if other is not None:
