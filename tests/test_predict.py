@@ -422,6 +422,25 @@ def test_a_lone_type_word_or_letter_is_no_militia_or_place(text: str, predicted:
     assert kept_surfaces(text, predicted, label) == []
 
 
+@pytest.mark.parametrize("text, predicted, label", [
+    ("وتشهد أطراف البلدة معارك كرّ وفرّ بين الطرفين منذ أيام", "كرّ وفرّ", "PLACE"),
+    ("وتشهد أطراف البلدة معارك كر وفر بين الطرفين", "وفر", "PLACE"),
+    ("يعاود التنظيم هجماته بينَ الفَينة والأُخرى في البادية", "الفَينة", "PLACE"),
+    ("تقصف المدفعية القرى بين الحين والآخر", "الحين والآخر", "PLACE"),
+    ("أتت الحرائق على الأخضر واليابس في السهل", "الأخضر واليابس", "MILITIA"),
+])
+def test_a_fixed_expression_is_no_militia_or_place(text: str, predicted: str, label: str) -> None:
+    assert kept_surfaces(text, predicted, label) == []
+
+
+@pytest.mark.parametrize("text, predicted", [
+    ("وصلت التعزيزات إلى كفرنبل وكفرعويد بين الحين والآخر", "كفرنبل"),
+    ("قصفت المدفعية بلدة الحين في ريف حماة", "الحين"),  # a word of an expression, used alone
+])
+def test_a_name_beside_or_outside_a_fixed_expression_is_kept(text: str, predicted: str) -> None:
+    assert kept_surfaces(text, predicted, "PLACE") == [predicted]
+
+
 @pytest.mark.parametrize("text, predicted, label, expected", [
     ("عمل ضمن جماعات مسلحة في المنطقة", "جماعات مسلحة في", "MILITIA", "جماعات مسلحة"),
     ("قامت مجموعات كبيرة من جبهة النصرة", "مجموعات كبيرة من", "MILITIA", "مجموعات كبيرة"),

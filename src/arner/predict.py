@@ -136,6 +136,13 @@ AFFILIATION_PARTICIPLES, SUPPORTED_PARTICIPLES = (
 OUTLET_NUMBERS = frozenset({"24"})
 # Labels whose spans are names: the lone-word and edge-particle rules apply to them only.
 NAME_LABELS = frozenset({MILITIA, PLACE})
+# GUIDELINES section 9: fixed expressions built like two coordinated nouns name nothing
+# (`معارك كرّ وفرّ`, `بين الفينة والأخرى`), though a model that reads `X وY` as two places
+# marks them. Kept as normalize() spells them, so hamzas, alif maqsura and marks match.
+FIXED_EXPRESSIONS = tuple(normalize(phrase).text for phrase in (
+    "كر وفر", "الكر والفر", "الفينة والأخرى", "الحين والآخر", "الأخضر واليابس", "القاصي والداني",
+    "الشاردة والواردة"))
+_LONGEST_FIXED_EXPRESSION = max(map(len, FIXED_EXPRESSIONS))
 # Prepositions, conjunctions and relatives that no name begins or ends with: a span that
 # runs into one (`جماعات مسلحة في`) stops before it; so do the adverbs that date a name
 # (`جبهة النصرة سابقاً` -> `جبهة النصرة`).
@@ -381,7 +388,8 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     """Spans as predictions promise them: cut at line breaks, edges trimmed by
     :func:`trim_to_guidelines`, never ending before a combining mark (a harakah
     belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that name
-    nothing dropped (:func:`names_nothing`), a name span cut to what follows ``ما يسمى``
+    nothing dropped (:func:`names_nothing`) and so are those inside a fixed expression
+    (:func:`in_fixed_expression`), a name span cut to what follows ``ما يسمى``
     (:func:`after_so_called`), a PLACE span widened over the facility word before it
     (:func:`with_facility_word`), a PLACE span's closing nationality adjective
     left out (:func:`without_nationality_adjective`), as are the direction adjectives of a
@@ -409,6 +417,8 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                 end += 1
             start, end = trim_to_guidelines(text, start, end)
             if span.label in NAME_LABELS:
+                if in_fixed_expression(text, start, end):
+                    continue
                 start, end = trim_to_guidelines(text, *after_so_called(text, start, end))
                 start, end = without_edge_particles(text, start, end)
                 if span.label == PLACE:
@@ -722,6 +732,24 @@ def names_nothing(surface: str) -> bool:
     if word.startswith("لل") and "ال" + word[2:] in LONE_TYPE_WORDS:
         return True
     return clitic_before(word, LONE_TYPE_WORDS) is not None
+
+
+def in_fixed_expression(text: str, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` lies inside one of the ``FIXED_EXPRESSIONS``, written as whole
+    words (marks, tatweel and hamza spellings aside).
+
+    >>> text = "تشهد البلدة معارك كرّ وفرّ، ويعود القصف بين الفَينة والأُخرى على كفرنبل"
+    >>> [in_fixed_expression(text, text.index(w), text.index(w) + len(w)) for w in ("كرّ وفرّ", "الفَينة", "كفرنبل")]
+    [True, True, False]
+    """
+    low = max(0, start - _LONGEST_FIXED_EXPRESSION - 1)
+    near = normalize(text[low : min(len(text), end + _LONGEST_FIXED_EXPRESSION + 1)])
+    for phrase in FIXED_EXPRESSIONS:
+        for found in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", near.text):
+            phrase_start, phrase_end = near.to_raw(found.start(), found.end())
+            if low + phrase_start <= start and end <= low + phrase_end:
+                return True
+    return False
 
 
 def part_of_country(surface: str) -> bool:
