@@ -202,7 +202,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         metrics["floor"] = score_floor(gold, metrics, gazetteers, labels=metrics["labels"],
                                        bootstrap=args.bootstrap, seed=args.seed)
     if args.known:
-        known = known_surfaces(doc for path in args.known for doc in read_documents(path, _readable_labels(args))[0])
+        readable = _readable_labels(args)
+        known = known_surfaces(doc for path in args.known for doc in read_documents(path, readable)[0])
         metrics["novelty"] = novelty_recall(gold, pred, known, labels=metrics["labels"],
                                             bootstrap=args.bootstrap, seed=args.seed)
     if other is not None:
