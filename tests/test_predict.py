@@ -571,6 +571,16 @@ def test_a_facility_word_before_a_place_goes_inside_it(text: str, predicted: str
 
 
 @pytest.mark.parametrize("text, predicted, expected", [
+    ("تقدمت القوات على محور الدمج شمال الضالع", "محور الدمج", "الدمج"),
+    ("قصف مدفعي على محور “الكدحة” غرب تعز", "محور “الكدحة”", "الكدحة"),
+    ("انسحبت الدبابات من محور فيلادلفيا جنوب القطاع", "محور فيلادلفيا", "محور فيلادلفيا"),
+    ("تمركزت القوات في محور صلاح الدين على الحدود", "محور صلاح الدين", "محور صلاح الدين"),
+])
+def test_the_axis_word_stays_outside_but_for_gaza_corridors(text: str, predicted: str, expected: str) -> None:
+    assert kept_surfaces(text, predicted, "PLACE") == [expected]
+
+
+@pytest.mark.parametrize("text, predicted, expected", [
     ("بالارتباط بحزب “العمال الكردستاني”.", "العمال الكردستاني", "حزب “العمال الكردستاني”"),
     ('هجوم تبنته جماعة "جيش العدل" المسلحة', "جيش العدل", 'جماعة "جيش العدل"'),
     ("قصفت فصائل «الجيش الوطني» القرية", "«الجيش الوطني»", "فصائل «الجيش الوطني»"),

@@ -104,6 +104,11 @@ FACILITY_WORDS = frozenset(normalize(word).text for word in (
     "مطار معسكر قاعدة معبر سد حقل حقول مستشفى مشفى جسر دوار حاجز ثكنة جامع محطة ميناء سوق "
     "ضاحية مرتفعات تلة تل جبل وادي سهل جزيرة مضيق إقليم جرود حرش مفرق مزارع إسكان مشروع "
     "مصفى مجمع قلعة").split())
+# GUIDELINES section 9: `محور` (an axis of fighting) is a type word, outside the PLACE span
+# (`محور الدمج` -> `الدمج`), except in the names of Gaza's corridors, which news writes with
+# it (`محور فيلادلفيا`, also called `محور صلاح الدين`).
+AXIS_WORD = normalize("محور").text
+NAMED_CORRIDORS = frozenset(normalize(word).text for word in "فيلادلفيا صلاح نتساريم موراج موراغ كيسوفيم مفلاسيم".split())
 # A coordinated PLACE span is never cut right after one of these opening it (`جبل وينان`):
 # neither a type word nor a facility word names a place alone (arner.coordination).
 UNCUT_AFTER = LONE_TYPE_WORDS | FACILITY_WORDS
@@ -390,7 +395,8 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
     belongs to its letter), spans without a letter or digit dropped, MILITIA and PLACE spans that name
     nothing dropped (:func:`names_nothing`) and so are those inside a fixed expression
     (:func:`in_fixed_expression`), a name span cut to what follows ``ما يسمى``
-    (:func:`after_so_called`), a PLACE span widened over the facility word before it
+    (:func:`after_so_called`), a PLACE span's opening axis word left out
+    (:func:`without_axis_word`), a PLACE span widened over the facility word before it
     (:func:`with_facility_word`), a PLACE span's closing nationality adjective
     left out (:func:`without_nationality_adjective`), as are the direction adjectives of a
     countryside its type word keeps outside (:func:`without_countryside_adjectives`), a MILITIA
@@ -422,6 +428,7 @@ def clean_spans(text: str, spans: Iterable[Span]) -> list[Span]:
                 start, end = trim_to_guidelines(text, *after_so_called(text, start, end))
                 start, end = without_edge_particles(text, start, end)
                 if span.label == PLACE:
+                    start, end = trim_to_guidelines(text, *without_axis_word(text, start, end))
                     start, end = with_facility_word(text, start, end)
                     start, end = without_nationality_adjective(text, start, end)
                     start, end = without_countryside_adjectives(text, start, end)
@@ -680,6 +687,23 @@ def quoted_whole(text: str, start: int, end: int) -> bool:
     """
     return (0 < start < end < len(text) and text[start - 1] in QUOTES and text[end] in QUOTES
             and not any(ch in QUOTES for ch in text[start:end]))
+
+
+def without_axis_word(text: str, start: int, end: int) -> tuple[int, int]:
+    """A PLACE span ``[start, end)`` that opens with ``AXIS_WORD`` without it, unless a Gaza
+    corridor (``NAMED_CORRIDORS``) follows it.
+
+    >>> text = "هجوم على محور الدمج وعلى محور “فيلادلفيا” ومحور"
+    >>> [text[slice(*without_axis_word(text, text.index(p), text.index(p) + len(p)))]
+    ...  for p in ("محور الدمج", "محور “فيلادلفيا”", "ومحور")]
+    ['الدمج', 'محور “فيلادلفيا”', 'ومحور']
+    """
+    words = re.match(r"(\S+)\s+(\S+)", text[start:end])
+    if words is None or normalize(words.group(1)).text != AXIS_WORD:
+        return start, end
+    if normalize(words.group(2).strip(QUOTES)).text in NAMED_CORRIDORS:
+        return start, end
+    return start + words.start(2), end
 
 
 def with_facility_word(text: str, start: int, end: int) -> tuple[int, int]:
