@@ -148,6 +148,8 @@ FIXED_EXPRESSIONS = tuple(normalize(phrase).text for phrase in (
     "كر وفر", "الكر والفر", "الفينة والأخرى", "الحين والآخر", "الأخضر واليابس", "القاصي والداني",
     "الشاردة والواردة"))
 _LONGEST_FIXED_EXPRESSION = max(map(len, FIXED_EXPRESSIONS))
+_FIXED_EXPRESSION_RE = re.compile(
+    r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(FIXED_EXPRESSIONS, key=len, reverse=True))) + r")(?!\w)")
 # Prepositions, conjunctions and relatives that no name begins or ends with: a span that
 # runs into one (`جماعات مسلحة في`) stops before it; so do the adverbs that date a name
 # (`جبهة النصرة سابقاً` -> `جبهة النصرة`).
@@ -768,11 +770,10 @@ def in_fixed_expression(text: str, start: int, end: int) -> bool:
     """
     low = max(0, start - _LONGEST_FIXED_EXPRESSION - 1)
     near = normalize(text[low : min(len(text), end + _LONGEST_FIXED_EXPRESSION + 1)])
-    for phrase in FIXED_EXPRESSIONS:
-        for found in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", near.text):
-            phrase_start, phrase_end = near.to_raw(found.start(), found.end())
-            if low + phrase_start <= start and end <= low + phrase_end:
-                return True
+    for found in _FIXED_EXPRESSION_RE.finditer(near.text):
+        phrase_start, phrase_end = near.to_raw(found.start(), found.end())
+        if low + phrase_start <= start and end <= low + phrase_end:
+            return True
     return False
 
 
